@@ -1,0 +1,3 @@
+"""gongkai: publication attributes for Chinese government documents."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,218 @@
+"""The `gongkai` command: a thin typer app over the pipeline's library functions.
+
+Each command parses options, calls one library function and prints. Heavy
+libraries (spaCy, pdfplumber) are imported inside the commands, so
+`gongkai --help` starts fast.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+app = typer.Typer(help="公开属性认定: classify government documents, review them, publish the rest.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+neglist_app = typer.Typer(help="Check and explain negative lists (负面清单).", no_args_is_help=True)
+app.add_typer(neglist_app, name="negative-list")
+
+STATE = {"verbose": False}
+DB = typer.Option(..., "--db", help="The working SQLite database.")
+
+
+def console():
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def fail(message: str, code: int = 1) -> None:
+    """One readable line on stderr; the traceback only with --verbose."""
+    if STATE["verbose"]:
+        import traceback
+
+        traceback.print_exc()
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def guarded(fn):
+    """Turn expected failures into one line, unexpected ones into one line plus --verbose hint."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except (ValueError, RuntimeError, KeyError, OSError) as exc:
+            fail(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
+        except Exception as exc:  # a bug: still one line, details behind --verbose
+            fail(f"{type(exc).__name__}: {exc} (run with --verbose for details)")
+    return wrapper
+
+
+@app.callback()
+def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks on errors.")) -> None:
+    STATE["verbose"] = verbose
+
+
+@app.command()
+@guarded
+def classify(
+    paths: list[Path] = typer.Argument(..., help="Files and folders (searched recursively)."),
+    db: Path = DB,
+    batch: str = typer.Option(..., "--batch", help="Batch name, e.g. 2026-11."),
+    workers: int = typer.Option(0, "--workers", "-w", help="Worker processes (default: one per core; 0 = cores)."),
+    model: Optional[Path] = typer.Option(None, "--model", help="A model folder (default: models/default)."),
+    negative_list: list[Path] = typer.Option([], "--negative-list", help="An office negative list (repeatable)."),
+    no_default_list: bool = typer.Option(False, "--no-default-negative-list",
+                                         help="Use only the --negative-list files, not the shipped default list."),
+) -> None:
+    """Read, extract, detect and classify every file into the working database."""
+    import os
+
+    from gongkai.pipeline.batch import batch_counts, classify_batch, count_files
+    from gongkai.pipeline.detect.negative_list import load_negative_list
+    from gongkai.pipeline.process import Settings
+    from gongkai.pipeline.store import connect
+
+    if no_default_list and not negative_list:
+        fail("--no-default-negative-list needs at least one --negative-list FILE")
+    load_negative_list(negative_list, include_default=not no_default_list)  # refuse a bad list up front
+    settings = Settings(model_path=str(model) if model else None,
+                        negative_lists=tuple(str(p) for p in negative_list),
+                        include_default_list=not no_default_list)
+    total = count_files([str(p) for p in paths])
+    workers = workers or os.cpu_count() or 1
+    summary = _run_with_progress(paths, db, batch, settings, workers, total)
+    counts = batch_counts(connect(db), batch)
+    _print_summary(summary, counts)
+
+
+def _run_with_progress(paths, db, batch, settings, workers, total):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from gongkai.pipeline.batch import classify_batch
+
+    with Progress(TextColumn("[bold]classify"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=console(), transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("files", total=total)
+        return classify_batch([str(p) for p in paths], db, batch, settings, workers=workers,
+                              on_result=lambda: bar.advance(task))
+
+
+def _print_summary(summary, counts) -> None:
+    from rich.table import Table
+
+    out = console()
+    run = Table(title=f"batch {summary.batch}: this run", show_header=False)
+    for name, value in (("files found", summary.found), ("processed", summary.processed),
+                        ("already in batch (skipped)", summary.skipped),
+                        ("duplicates of another file", summary.duplicates)):
+        run.add_row(name, str(value))
+    out.print(run)
+    table = Table(title=f"batch {summary.batch}: all items")
+    table.add_column("count by")
+    table.add_column("value")
+    table.add_column("items", justify="right")
+    for group, counter in counts.items():
+        for key, n in sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0]))):
+            table.add_row(group, _attribute_label(key), str(n))
+    out.print(table)
+    if summary.problems:
+        problems = Table(title="files that could not be read (sent to review)")
+        problems.add_column("file")
+        problems.add_column("status")
+        problems.add_column("reason")
+        for path, status, reason in summary.problems:
+            problems.add_row(path, status, reason)
+        out.print(problems)
+
+
+def _attribute_label(key: str) -> str:
+    from gongkai.records import ATTRIBUTES
+
+    return f"{ATTRIBUTES[key]} {key}" if key in ATTRIBUTES else str(key)
+
+
+@app.command()
+@guarded
+def export(
+    db: Path = DB,
+    batch: Optional[str] = typer.Option(None, "--batch", help="Only this batch."),
+    fmt: str = typer.Option("jsonl", "--format", help="jsonl or csv."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write here instead of standard output."),
+) -> None:
+    """Write one record per item (the export contract in docs/schema.md)."""
+    from gongkai.pipeline.export import records, write_csv, write_jsonl
+    from gongkai.pipeline.store import connect
+
+    if fmt not in ("jsonl", "csv"):
+        fail(f"--format must be jsonl or csv, not {fmt!r}")
+    writer = write_jsonl if fmt == "jsonl" else write_csv
+    recs = records(connect(db, create=False), batch)
+    if out:
+        with out.open("w", encoding="utf-8", newline="") as fh:
+            n = writer(recs, fh)
+        typer.echo(f"wrote {n} records to {out}", err=True)
+    else:
+        writer(recs, sys.stdout)
+
+
+@neglist_app.command("check")
+@guarded
+def neglist_check(file: Path = typer.Argument(..., help="A negative list (TOML).")) -> None:
+    """Validate a negative list: every problem with its line number."""
+    from gongkai.pipeline.detect.negative_list import check_negative_list
+
+    problems = check_negative_list(file)
+    for p in problems:
+        typer.echo(f"{file}:{p.line}: {p.message}")
+    if problems:
+        fail(f"{file}: {len(problems)} problem(s)")
+    typer.echo(f"{file}: ok")
+
+
+@neglist_app.command("explain")
+@guarded
+def neglist_explain(file: Path = typer.Argument(..., help="A negative list (TOML), or 'default'."),
+                    doc: Path = typer.Argument(..., help="A document (any supported format).")) -> None:
+    """Show which entries of a list match a document, and where."""
+    from rich.table import Table
+
+    from gongkai.pipeline.detect.negative_list import explain, load_negative_list
+    from gongkai.pipeline.extract import extract_fields
+    from gongkai.pipeline.ingest import parse
+
+    neglist = load_negative_list([], True) if str(file) == "default" else load_negative_list([file], False)
+    parsed = parse(doc.read_bytes(), doc.name)
+    if parsed.status != "ok":
+        fail(f"{doc}: {parsed.status}: {parsed.error}")
+    matches = explain(neglist, parsed.text, extract_fields(parsed.text))
+    table = Table(title=f"{doc.name}: {len(matches)} match(es) of {file}")
+    for col in ("entry", "item 事项", "ground 依据", "match in context"):
+        table.add_column(col)
+    for m in matches:
+        table.add_row(m.entry_id, m.item, m.ground, m.context)
+    console().print(table)
+
+
+def _register_optional() -> None:
+    """Commands that live in their own modules (review, publish, report, train)."""
+    from gongkai import cli_model
+
+    cli_model.register(app)
+    try:
+        from gongkai import cli_review
+    except ImportError:
+        return
+    cli_review.register(app)
+
+
+_register_optional()
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,101 @@
+"""`gongkai train` and `gongkai evaluate`: thin commands over gongkai.pipeline.classify.session."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    from gongkai.cli import guarded
+
+    app.command()(guarded(train))
+    app.command()(guarded(evaluate))
+
+
+def train(
+    corpus: Optional[Path] = typer.Option(None, "--corpus", help="A labelled folder with labels.csv."),
+    out: Path = typer.Option(..., "--out", help="Where to write the model, e.g. models/2026-11."),
+    cv: int = typer.Option(5, "--cv", help="Folds for cross-validation and threshold calibration (0: none)."),
+    seed: int = typer.Option(20261122, "--seed"),
+    epochs: int = typer.Option(12, "--epochs"),
+    extra: list[Path] = typer.Option([], "--extra", help="A folder of published documents, read as extra 主动公开 examples."),
+    from_db: list[Path] = typer.Option([], "--from-db", help="A working database: add the documents reviewers decided."),
+) -> None:
+    """Train the classifier with a fixed seed; cross-validate; write the model and its card."""
+    from gongkai.cli import console
+    from gongkai.pipeline.classify.card import write_card
+    from gongkai.pipeline.classify.session import gather_examples
+    from gongkai.pipeline.classify.session import train as run_train
+    from gongkai.pipeline.classify.train import TrainConfig
+
+    if out.exists() and any(out.iterdir()) and not (out / "config.cfg").exists():
+        raise ValueError(f"{out} exists and is not a model folder; choose another --out")
+    examples = gather_examples(corpus, extra, from_db)
+    con = console()
+    con.print(f"training on {len(examples)} documents ({cv}-fold cross-validation first)…")
+    with con.status("training…"):
+        result = run_train(examples, out, cv=cv, config=TrainConfig(seed=seed, epochs=epochs))
+    write_card(out, result.meta)
+    if result.cv:
+        print_metrics(result.cv.to_dict(), f"{cv}-fold cross-validation")
+    con.print(f"model written to {out} (version {result.meta['version']}); thresholds {result.thresholds}")
+
+
+def evaluate(
+    corpus: Path = typer.Option(..., "--corpus", help="A folder with labels.csv (or use --assume-label)."),
+    model: Optional[Path] = typer.Option(None, "--model", help="Model folder (default: models/default)."),
+    compare: Optional[Path] = typer.Option(None, "--compare", help="A second model to compare on the same folder."),
+    assume_label: Optional[str] = typer.Option(None, "--assume-label",
+                                               help="Take every document of the folder as this label (e.g. proactive for published pages)."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """Per-class precision/recall/F1, macro-F1, confusion, leak count and review rate."""
+    from gongkai.pipeline.classify.session import evaluate as run_eval
+    from gongkai.pipeline.classify.session import examples_for_evaluation
+
+    examples = examples_for_evaluation(corpus, assume_label)
+    results = {}
+    for path in [model, compare] if compare else [model]:
+        metrics, version = run_eval(examples, path)
+        results[version] = metrics.to_dict()
+    if as_json:
+        typer.echo(json.dumps(results, ensure_ascii=False, indent=2))
+        return
+    for version, m in results.items():
+        print_metrics(m, f"model {version} on {corpus} ({m['n']} documents)")
+    if compare and len(results) == 2:
+        (a, ma), (b, mb) = results.items()
+        typer.echo(f"macro-F1 {ma['macro_f1']:.3f} → {mb['macro_f1']:.3f}; leaks {ma['leak_count']} → "
+                   f"{mb['leak_count']}; review rate {ma['review_rate']:.1%} → {mb['review_rate']:.1%}")
+
+
+def print_metrics(m: dict, title: str) -> None:
+    from rich.table import Table
+
+    from gongkai.cli import console
+    from gongkai.pipeline.classify.model import LABELS
+    from gongkai.records import ATTRIBUTES
+
+    table = Table(title=title)
+    for col in ("class", "precision", "recall", "F1", "support"):
+        table.add_column(col, justify="left" if col == "class" else "right")
+    for label in LABELS:
+        c = m["per_class"][label]
+        table.add_row(f"{ATTRIBUTES[label]} {label}", f"{c['precision']:.3f}", f"{c['recall']:.3f}",
+                      f"{c['f1']:.3f}", str(c["support"]))
+    con = console()
+    con.print(table)
+    confusion = Table(title="confusion (rows: true, columns: proposed)")
+    confusion.add_column("true")
+    for p in (*LABELS, "none"):
+        confusion.add_column(p, justify="right")
+    for t in LABELS:
+        confusion.add_row(t, *(str(m["confusion"][t][p]) for p in (*LABELS, "none")))
+    con.print(confusion)
+    con.print(f"macro-F1 {m['macro_f1']:.3f} · leaks {m['leak_count']} · review rate {m['review_rate']:.1%} "
+              f"(no-rule documents: {m['review_rate_no_rules']:.1%} of {m['no_rule_docs']})")
+    for path in m["leaks"][:20]:
+        con.print(f"  leak: {path}")

@@ -1,0 +1,1 @@
+"""The stages: ingest → extract → detect → classify → store → review → publish."""

@@ -1,0 +1,88 @@
+"""`classify` as a library call: run a batch of files into the working database."""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gongkai.pipeline import store
+from gongkai.pipeline.ingest import discover
+from gongkai.pipeline.process import DocumentResult, Settings
+from gongkai.pipeline.runner import WRITE_EVERY, Pool, Task, plan_tasks, run_in_process
+
+
+@dataclass
+class RunSummary:
+    batch: str
+    found: int = 0
+    processed: int = 0
+    skipped: int = 0          # already in the batch: a rerun or a resumed run
+    duplicates: int = 0       # identical bytes to another file of this run
+    problems: list[tuple[str, str, str]] = field(default_factory=list)  # (path, status, reason) this run
+
+
+def count_files(paths: Iterable[str]) -> int:
+    return sum(1 for _ in discover(paths))
+
+
+def classify_batch(paths: list[str], db_path: str | Path, batch: str, settings: Settings,
+                   workers: int = 1, on_result: Callable[[], None] | None = None) -> RunSummary:
+    """Process every new file under `paths` into `batch`; safe to rerun after a crash."""
+    db = store.connect(db_path)
+    if is_frozen(db, batch):
+        raise BatchFrozenError(f"batch {batch!r} is published and frozen; reopen it with "
+                               f"`gongkai batch reopen {batch} --reason ...` to add documents")
+    store.ensure_batch(db, batch)
+    summary = RunSummary(batch=batch)
+    tasks = _tasks(paths, store.known_hashes(db, batch), summary, on_result)
+    results = Pool(workers, settings).run(tasks) if workers > 0 else run_in_process(tasks, settings)
+    chunk: list[DocumentResult] = []
+    for result in results:
+        chunk.append(result)
+        if result.parsed.status != "ok":
+            summary.problems.append((result.path, result.parsed.status, result.parsed.error or ""))
+        if len(chunk) >= WRITE_EVERY:
+            summary.processed += store.write_results(db, batch, chunk)
+            chunk = []
+        if on_result:
+            on_result()
+    if chunk:
+        summary.processed += store.write_results(db, batch, chunk)
+    return summary
+
+
+def _tasks(paths, done, summary: RunSummary, on_result) -> Iterator[Task]:
+    for item in plan_tasks(paths, done):
+        summary.found += 1
+        if isinstance(item, Task):
+            yield item
+            continue
+        if item == "skipped":
+            summary.skipped += 1
+        elif item == "duplicate":
+            summary.duplicates += 1
+        else:  # a file that cannot even be opened: report it, nothing to store without its bytes
+            summary.problems.append((item[0], "error", item[1]))
+        if on_result:
+            on_result()
+
+
+class BatchFrozenError(RuntimeError):
+    """The batch was published; it must be reopened before it changes."""
+
+
+def is_frozen(db, batch: str) -> bool:
+    row = db.execute("SELECT frozen FROM batches WHERE name = ?", [batch]).fetchone()
+    return bool(row and row[0])
+
+
+def batch_counts(db, batch: str) -> dict[str, Counter]:
+    """Counts by status, by proposed attribute and by review need, for the summary table."""
+    rows = db.execute("SELECT status, proposed_attribute, needs_review FROM items WHERE batch = ?",
+                      [batch]).fetchall()
+    return {
+        "status": Counter(r[0] for r in rows),
+        "proposed": Counter(r[1] or "—" for r in rows),
+        "review": Counter("needs review" if r[2] else "no review needed" for r in rows),
+    }

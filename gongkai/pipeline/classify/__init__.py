@@ -1,0 +1,1 @@
+"""Classify: the trained spaCy text classifier and the decision policy."""

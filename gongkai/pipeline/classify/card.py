@@ -1,0 +1,73 @@
+"""The model card (models/NAME/README.md), written from the model's own metadata."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from gongkai.pipeline.classify.model import LABELS
+from gongkai.records import ATTRIBUTES
+
+
+def metrics_markdown(m: dict) -> str:
+    lines = ["| class | precision | recall | F1 | support |", "|---|---|---|---|---|"]
+    for label in LABELS:
+        c = m["per_class"][label]
+        lines.append(f"| {ATTRIBUTES[label]} `{label}` | {c['precision']:.3f} | {c['recall']:.3f} | "
+                     f"{c['f1']:.3f} | {c['support']} |")
+    lines += ["", f"- macro-F1: **{m['macro_f1']:.3f}**, accuracy {m['accuracy']:.3f}",
+              f"- leaks: **{m['leak_count']}**",
+              f"- review rate: {m['review_rate']:.1%} of all documents; "
+              f"**{m['review_rate_no_rules']:.1%}** of the {m['no_rule_docs']} documents no rule sends to review",
+              "", "Confusion (rows: true label, columns: proposal):", "",
+              "| true \\ proposed | " + " | ".join((*LABELS, "none")) + " |",
+              "|---|" + "---|" * (len(LABELS) + 1)]
+    for t in LABELS:
+        lines.append(f"| {t} | " + " | ".join(str(m["confusion"][t][p]) for p in (*LABELS, "none")) + " |")
+    return "\n".join(lines)
+
+
+def write_card(out: Path, meta: dict, extra_sections: dict[str, str] | None = None) -> Path:
+    cv = meta.get("cv")
+    sources = ", ".join(f"{k}: {v}" for k, v in meta.get("sources", {}).items())
+    counts = ", ".join(f"{k} {v}" for k, v in meta.get("examples", {}).items())
+    parts = [
+        f"# Model card: `{meta['name']}`", "",
+        f"Version `{meta['version']}`, trained {meta['trained_on']} by `gongkai train` (seed {meta['seed']}, "
+        f"{meta['epochs']} epochs).", "",
+        "## What it does",
+        "Scores a document's text for the three publication attributes (公开属性): 主动公开 `proactive`, "
+        "依申请公开 `on_request`, 不予公开 `non_disclosure`. It never decides alone: the decision policy "
+        "(`gongkai/pipeline/classify/policy.py`, docs/decision-policy.md) combines these scores with the "
+        "detectors' hits and sends every risky or doubtful document to review.", "",
+        "## Data",
+        f"Examples: {counts}. Sources: {sources}. See `corpus/README.md` (the datasheet).",
+        "" if "extra" not in meta.get("sources", {}) else
+        "Extra examples were read from a folder given with `--extra` and labelled `proactive` "
+        "(published documents).", "",
+        "## Config",
+        f"`spacy.blank(\"zh\")` (character segmenter) + `textcat` with `{meta['textcat']['@architectures']}`, "
+        f"exclusive classes, character n-grams up to {meta['textcat']['ngram_size']}, "
+        f"hash table length {meta['textcat']['length']}. Input: the text with whitespace removed, "
+        "first 6,000 characters.", "",
+        "## Review thresholds",
+        "A proposal of 主动公开 or 依申请公开 below its threshold goes to review. Thresholds are calibrated on "
+        "held-out cross-validation predictions so that no 不予公开 document the rules would not catch scores "
+        f"above them (plus a margin): `{meta.get('thresholds')}`.", "",
+    ]
+    if cv:
+        parts += [f"## Cross-validated metrics ({cv['extra'].get('folds', 5)}-fold)",
+                  "Each fold is judged with thresholds calibrated on the other folds only.", "",
+                  metrics_markdown(cv), ""]
+    for title, body in (extra_sections or {}).items():
+        parts += [f"## {title}", body, ""]
+    parts += ["## Limits",
+              "- Trained on drafts written for this project (see the datasheet), not on an agency's own "
+              "archive: retrain with `gongkai train --from-db` once reviewers have decided real documents.",
+              "- Character n-grams see words, not meaning: a document whose risk lies in what it implies "
+              "rather than what it says will be scored like its topic's usual documents.",
+              "- Attachments converted to images, scanned pages and unreadable files are never scored; "
+              "the policy sends them to review.",
+              "- The thresholds hold for documents like the corpus; a new kind of document may score "
+              "confidently and wrongly, which is why every hit of the detectors is reviewed regardless.", ""]
+    path = out / "README.md"
+    path.write_text("\n".join(parts), encoding="utf-8")
+    return path

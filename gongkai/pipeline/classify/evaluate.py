@@ -1,0 +1,135 @@
+"""Score proposals against labels: per-class P/R/F1, macro-F1, confusion, leaks, review rate.
+
+A *leak* is a document labelled 不予公开, or needing review by the rules
+(unreadable, tracked changes, or any risk hit), that was neither proposed
+不予公开 nor sent to review: the one mistake the policy must never make.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gongkai.pipeline.classify.corpus import Example
+from gongkai.pipeline.classify.model import LABELS
+from gongkai.pipeline.classify.policy import PolicyInput, decide
+from gongkai.records import HeaderFields, Hit, Proposal
+
+RISK_KINDS = {"secrecy_mark", "internal_mark", "personal_id", "mobile", "bank_card", "passport",
+              "email", "address", "person_name", "commercial_secret", "negative_list", "conflict"}
+THRESHOLD_FLOOR, THRESHOLD_CAP, MARGIN = 0.5, 0.999, 0.02
+
+
+@dataclass
+class Evidence:
+    """What the rules see of one example, computed once: fields and hits."""
+
+    example: Example
+    fields: HeaderFields
+    hits: list[Hit]
+
+    @property
+    def rules_require_review(self) -> bool:
+        ex = self.example
+        return (ex.status != "ok" or bool({"tracked_changes", "comments"} & set(ex.flags))
+                or any(h.kind in RISK_KINDS for h in self.hits))
+
+
+def gather_evidence(examples: list[Example], resources) -> list[Evidence]:
+    from gongkai.pipeline.extract import extract_fields
+
+    out = []
+    for ex in examples:
+        fields = extract_fields(ex.text) if ex.text else HeaderFields()
+        hits = resources.detectors(ex.text, fields) if ex.text else []
+        out.append(Evidence(ex, fields, hits))
+    return out
+
+
+def propose(ev: Evidence, probs: dict, thresholds: dict, neglist=None) -> Proposal:
+    ex = ev.example
+    return decide(PolicyInput(status=ex.status, error=ex.error, flags=list(ex.flags), fields=ev.fields,
+                              hits=ev.hits, probabilities=probs if ex.status == "ok" else {},
+                              thresholds=thresholds, negative_list=neglist))
+
+
+@dataclass
+class Metrics:
+    n: int
+    per_class: dict[str, dict[str, float]]
+    macro_f1: float
+    confusion: dict[str, dict[str, int]]          # true label -> proposed (or "none") -> count
+    leaks: list[str]
+    review_rate: float
+    review_rate_no_rules: float                    # among documents no rule sends to review
+    no_rule_docs: int
+    accuracy: float
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        d = dict(self.__dict__)
+        d["leak_count"] = len(self.leaks)
+        return d
+
+
+def score(evidence: list[Evidence], proposals: list[Proposal]) -> Metrics:
+    confusion = {t: {p: 0 for p in (*LABELS, "none")} for t in LABELS}
+    leaks, reviewed, no_rule, no_rule_reviewed = [], 0, 0, 0
+    for ev, prop in zip(evidence, proposals):
+        truth, got = ev.example.label, prop.proposed_attribute or "none"
+        confusion[truth][got] += 1
+        reviewed += prop.needs_review
+        must_catch = truth == "non_disclosure" or ev.rules_require_review
+        if must_catch and got != "non_disclosure" and not prop.needs_review:
+            leaks.append(ev.example.path)
+        if not ev.rules_require_review and truth != "non_disclosure":
+            no_rule += 1
+            no_rule_reviewed += prop.needs_review
+    per_class = {label: _prf(confusion, label) for label in LABELS}
+    n = len(evidence)
+    correct = sum(confusion[l][l] for l in LABELS)
+    return Metrics(n=n, per_class=per_class,
+                   macro_f1=round(sum(c["f1"] for c in per_class.values()) / len(LABELS), 4),
+                   confusion=confusion, leaks=leaks, review_rate=round(reviewed / n, 4) if n else 0.0,
+                   review_rate_no_rules=round(no_rule_reviewed / no_rule, 4) if no_rule else 0.0,
+                   no_rule_docs=no_rule, accuracy=round(correct / n, 4) if n else 0.0)
+
+
+def _prf(confusion: dict, label: str) -> dict[str, float]:
+    tp = confusion[label][label]
+    predicted = sum(confusion[t][label] for t in LABELS)
+    actual = sum(confusion[label].values())
+    p = tp / predicted if predicted else 0.0
+    r = tp / actual if actual else 0.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4), "support": actual}
+
+
+def calibrate(evidence: list[Evidence], probs: list[dict]) -> dict[str, float]:
+    """Per proposed class, the lowest confidence above every 不予公开 document the rules would not catch.
+
+    A 不予公开 document proposed 主动公开 or 依申请公开 with a confidence at or below the
+    threshold goes to review; the margin keeps unseen documents of similar score there too.
+    """
+    worst = {"proactive": 0.0, "on_request": 0.0}
+    for ev, p in zip(evidence, probs):
+        if not p or ev.example.label != "non_disclosure" or ev.rules_require_review:
+            continue
+        label, conf = max(p.items(), key=lambda kv: kv[1])
+        if label in worst:
+            worst[label] = max(worst[label], conf)
+    return {label: round(min(THRESHOLD_CAP, max(THRESHOLD_FLOOR, w + MARGIN)), 4)
+            for label, w in worst.items()}
+
+
+def cross_fold_proposals(evidence: list[Evidence], probs: list[dict], assignment: list[int],
+                         neglist=None) -> tuple[list[Proposal], dict[int, dict]]:
+    """Each fold judged with thresholds calibrated on the *other* folds: an honest leak estimate."""
+    proposals: list[Proposal | None] = [None] * len(evidence)
+    per_fold = {}
+    for fold in sorted(set(assignment)):
+        others = [i for i, f in enumerate(assignment) if f != fold]
+        thresholds = calibrate([evidence[i] for i in others], [probs[i] for i in others])
+        per_fold[fold] = thresholds
+        for i, f in enumerate(assignment):
+            if f == fold:
+                proposals[i] = propose(evidence[i], probs[i], thresholds, neglist)
+    return proposals, per_fold

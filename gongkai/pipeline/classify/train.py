@@ -1,0 +1,120 @@
+"""Train the spaCy text classifier, cross-validate it, calibrate the review thresholds."""
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from gongkai.pipeline.classify.corpus import Example
+from gongkai.pipeline.classify.model import LABELS, META_FILE, Classifier, normalise
+
+SEED = 20261122
+EPOCHS = 12
+NGRAM_SIZE = 3          # character uni-, bi- and trigrams
+TEXTCAT_CONFIG = {
+    "@architectures": "spacy.TextCatBOW.v3",
+    "exclusive_classes": True,
+    "ngram_size": NGRAM_SIZE,
+    "no_output_layer": False,
+    "length": 262144,
+}
+
+
+@dataclass
+class TrainConfig:
+    seed: int = SEED
+    epochs: int = EPOCHS
+    batch_size: int = 16
+    dropout: float = 0.2
+
+
+def build_nlp():
+    import spacy
+
+    nlp = spacy.blank("zh")  # char segmenter: no downloaded data needed
+    textcat = nlp.add_pipe("textcat", config={"model": TEXTCAT_CONFIG})
+    for label in LABELS:
+        textcat.add_label(label)
+    return nlp
+
+
+def fit(examples: list[Example], config: TrainConfig = TrainConfig(),
+        progress: Callable[[int], None] | None = None):
+    """Train a fresh pipeline on the examples; deterministic for a given seed."""
+    from spacy.training import Example as SpacyExample
+    from spacy.util import fix_random_seed, minibatch
+
+    fix_random_seed(config.seed)
+    nlp = build_nlp()
+    train = [e for e in examples if e.status == "ok" and e.text.strip()]
+    clf = Classifier(nlp=nlp, path=Path("."))
+    data = [SpacyExample(clf.make_doc(e.text), {"cats": {l: float(l == e.label) for l in LABELS}})
+            for e in train]
+    optimizer = nlp.initialize(lambda: data)
+    rng = random.Random(config.seed)
+    for epoch in range(config.epochs):
+        rng.shuffle(data)
+        for batch in minibatch(data, size=config.batch_size):
+            nlp.update(batch, sgd=optimizer, drop=config.dropout)
+        if progress:
+            progress(epoch)
+    return nlp
+
+
+def folds(examples: list[Example], k: int, seed: int) -> list[int]:
+    """Stratified fold index per example (by label), fixed by the seed."""
+    rng = random.Random(seed)
+    assignment = [0] * len(examples)
+    for label in sorted({e.label for e in examples}):
+        idx = [i for i, e in enumerate(examples) if e.label == label]
+        rng.shuffle(idx)
+        for n, i in enumerate(idx):
+            assignment[i] = n % k
+    return assignment
+
+
+def cross_val_probs(examples: list[Example], k: int = 5, config: TrainConfig = TrainConfig(),
+                    progress: Callable[[int], None] | None = None) -> tuple[list[dict], list[int]]:
+    """Held-out probabilities for every example (each predicted by a model that never saw it)."""
+    assignment = folds(examples, k, config.seed)
+    probs: list[dict] = [{} for _ in examples]
+    for fold in range(k):
+        train = [e for e, f in zip(examples, assignment) if f != fold]
+        nlp = fit(train, config)
+        clf = Classifier(nlp=nlp, path=Path("."))
+        held = [i for i, f in enumerate(assignment) if f == fold]
+        for i, p in zip(held, clf.predict_many([examples[i].text for i in held])):
+            probs[i] = p
+        if progress:
+            progress(fold)
+    return probs, assignment
+
+
+def corpus_hash(examples: list[Example]) -> str:
+    digest = hashlib.sha256()
+    for e in sorted(examples, key=lambda e: e.path):
+        digest.update(f"{e.label}\t{normalise(e.text)}\n".encode())
+    return digest.hexdigest()[:12]
+
+
+def save_model(nlp, out: str | Path, meta: dict) -> Path:
+    out = Path(out)
+    nlp.to_disk(out)
+    (out / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return out
+
+
+def base_meta(name: str, examples: list[Example], config: TrainConfig) -> dict:
+    sources: dict[str, int] = {}
+    for e in examples:
+        key = e.source.split(":")[0]
+        sources[key] = sources.get(key, 0) + 1
+    counts = {l: sum(e.label == l for e in examples) for l in LABELS}
+    return {"name": name, "version": f"{name}-{corpus_hash(examples)}-s{config.seed}",
+            "trained_on": str(date.today()), "labels": list(LABELS), "examples": counts,
+            "sources": sources, "seed": config.seed, "epochs": config.epochs,
+            "textcat": {k: v for k, v in TEXTCAT_CONFIG.items()}, "tokenizer": "spacy.blank('zh'), char segmenter"}

@@ -1,0 +1,43 @@
+"""Withholding grounds: reason codes, their annual-report names and legal articles.
+
+The codes map one-to-one onto the rows of 不予公开 in the annual disclosure
+report (政府信息公开工作年度报告, 国办公开办函〔2021〕30号 format), so the
+office's figures fall straight out of the database.
+"""
+from __future__ import annotations
+
+# code: (annual-report row, article of the 条例)
+REASONS: dict[str, tuple[str, str]] = {
+    "state_secret": ("属于国家秘密", "条例第十四条；保守国家秘密法"),
+    "law_prohibited": ("其他法律行政法规禁止公开", "条例第十四条"),
+    "three_security": ('危及"三安全一稳定"', "条例第十四条"),
+    "third_party": ("保护第三方合法权益", "条例第十五条"),
+    "internal_affairs": ("属于三类内部事务信息", "条例第十六条第一款"),
+    "process_info": ("属于四类过程性信息", "条例第十六条第二款"),
+    "enforcement_file": ("属于行政执法案卷", "条例第十六条第二款"),
+    "administrative_query": ("属于行政查询事项", "条例第三十六条第（七）项"),
+}
+
+
+def describe(code: str | None) -> str:
+    """`process_info` → `属于四类过程性信息（条例第十六条第二款）`; unknown codes pass through."""
+    if code in REASONS:
+        name, article = REASONS[code]
+        return f"{name}（{article}）"
+    return code or ""
+
+
+def code_for(ground: str | None) -> str | None:
+    """Accept a reason code, its Chinese row name, or an article, and return the reason code."""
+    if not ground:
+        return None
+    ground = ground.strip()
+    for code, (name, article) in REASONS.items():
+        if ground in (code, name, name.replace('"', "")):
+            return code
+    by_article = {"第十四条": "state_secret", "第十五条": "third_party",
+                  "第十六条第一款": "internal_affairs", "第十六条第二款": "process_info"}
+    for fragment, code in by_article.items():
+        if fragment in ground:
+            return code
+    return None

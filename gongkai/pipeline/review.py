@@ -1,0 +1,319 @@
+"""Confidentiality review (公开前保密审查): decisions, four eyes, leases, the audit log.
+
+Nothing is updated in place: every decision, confirmation, undo, note and
+hit clearance is a row appended to `audit`, and an item's review state is
+folded from its rows. Concurrent reviewers are kept apart two ways: a short
+lease marks a document open in someone's session, and every decision names
+the state version it was made on, so a decision on a document that changed
+meanwhile is refused instead of silently overwriting another's.
+"""
+from __future__ import annotations
+
+import getpass
+import os
+import time
+from dataclasses import dataclass, field
+
+from gongkai.pipeline import store
+from gongkai.pipeline.grounds import code_for
+from gongkai.records import ATTRIBUTES
+
+LEASE_S = 120.0
+FOUR_EYES_KINDS = ("secrecy_mark", "internal_mark", "negative_list")
+STATE_ACTIONS = ("decide", "confirm", "undo")
+
+
+class ReviewError(RuntimeError):
+    """A decision that cannot be taken; the message says why in one line."""
+
+
+def reviewer_name(given: str | None = None) -> str:
+    """--reviewer, else $GONGKAI_REVIEWER, else the OS user."""
+    return given or os.environ.get("GONGKAI_REVIEWER") or getpass.getuser()
+
+
+@dataclass
+class Decision:
+    audit_id: int
+    reviewer: str
+    attribute: str
+    ground: str | None
+    reason: str | None
+    at: str
+
+
+@dataclass
+class ReviewState:
+    item_id: int
+    version: int = 0                                   # state-changing audit rows so far
+    active: list[Decision] = field(default_factory=list)
+    four_eyes: bool = False
+    needs_review: bool = True
+    proposed_attribute: str | None = None
+
+    @property
+    def current(self) -> Decision | None:
+        return self.active[-1] if self.active else None
+
+    @property
+    def supporters(self) -> set[str]:
+        cur = self.current
+        return {d.reviewer for d in self.active if cur and d.attribute == cur.attribute}
+
+    @property
+    def awaiting_second(self) -> bool:
+        cur = self.current
+        return bool(cur and self.four_eyes and cur.attribute != "non_disclosure" and len(self.supporters) < 2)
+
+    @property
+    def final_attribute(self) -> str | None:
+        if self.current is None:
+            return None if self.needs_review else self.proposed_attribute
+        return None if self.awaiting_second else self.current.attribute
+
+    @property
+    def final_ground(self) -> str | None:
+        cur = self.current
+        return cur.ground if cur and self.final_attribute == "non_disclosure" else None
+
+    @property
+    def decided(self) -> bool:
+        return self.current is not None and not self.awaiting_second
+
+    @property
+    def label(self) -> str:
+        if self.awaiting_second:
+            return "awaits second reviewer"
+        if self.decided:
+            return "decided"
+        return "pending" if self.needs_review else "no review needed"
+
+
+def _fold(item: dict, rows: list[dict], four_eyes: bool) -> ReviewState:
+    state = ReviewState(item_id=item["id"], four_eyes=four_eyes, needs_review=bool(item["needs_review"]),
+                        proposed_attribute=item["proposed_attribute"])
+    for row in rows:
+        if row["action"] not in STATE_ACTIONS:
+            continue
+        state.version += 1
+        if row["action"] == "undo":
+            state.active = [d for d in state.active if d.audit_id != row["ref_id"]]
+        else:
+            state.active.append(Decision(row["id"], row["reviewer"], row["to_attribute"],
+                                         row["ground"], row["reason"], row["at"]))
+    return state
+
+
+def final_states(db, item_ids: list[int]) -> dict[int, ReviewState]:
+    """Review state of many items at once (two queries per chunk)."""
+    states: dict[int, ReviewState] = {}
+    for start in range(0, len(item_ids), 500):
+        chunk = item_ids[start:start + 500]
+        marks = ", ".join("?" * len(chunk))
+        items = {r["id"]: r for r in db.query(
+            f"SELECT id, needs_review, proposed_attribute, secrecy FROM items WHERE id IN ({marks})", chunk)}
+        guarded = {r[0] for r in db.execute(
+            f"SELECT DISTINCT item_id FROM hits WHERE item_id IN ({marks}) AND kind IN "
+            f"({', '.join('?' * len(FOUR_EYES_KINDS))})", [*chunk, *FOUR_EYES_KINDS])}
+        rows: dict[int, list[dict]] = {i: [] for i in chunk}
+        for row in db.query(f"SELECT * FROM audit WHERE item_id IN ({marks}) ORDER BY id", chunk):
+            rows[row["item_id"]].append(row)
+        for item_id, item in items.items():
+            four_eyes = item_id in guarded or bool(item["secrecy"])
+            states[item_id] = _fold(item, rows[item_id], four_eyes)
+    return states
+
+
+def state_of(db, item_id: int) -> ReviewState:
+    states = final_states(db, [item_id])
+    if item_id not in states:
+        raise ReviewError(f"no document with id {item_id}")
+    return states[item_id]
+
+
+def item_batch(db, item_id: int) -> str:
+    row = db.execute("SELECT batch FROM items WHERE id = ?", [item_id]).fetchone()
+    if not row:
+        raise ReviewError(f"no document with id {item_id}")
+    return row[0]
+
+
+# --- writing --------------------------------------------------------------------------------
+
+def decide(db, item_id: int, attribute: str, reviewer: str, reason: str | None = None,
+           ground: str | None = None, expected_version: int | None = None,
+           session: str | None = None, override: bool = False) -> str:
+    """Record a decision; returns "decided", "confirmed" or "awaits second reviewer"."""
+    if attribute not in ATTRIBUTES:
+        raise ReviewError(f"attribute must be one of {', '.join(ATTRIBUTES)}, not {attribute!r}")
+    if attribute == "non_disclosure" and not (ground and reason):
+        raise ReviewError("不予公开 needs a ground (--ground, e.g. 条例第十六条第二款) and a reason (--reason)")
+    with _transaction(db):
+        batch = _check_open(db, item_id, session)
+        state = state_of(db, item_id)
+        _check_version(state, expected_version)
+        cur = state.current
+        if cur and cur.attribute != attribute and cur.reviewer != reviewer and not override:
+            raise ReviewError(
+                f"document {item_id} was decided {ATTRIBUTES[cur.attribute]} ({cur.attribute}) by {cur.reviewer}; "
+                f"to change it, review it again (`review show {item_id}`) and pass --override")
+        if _overrides_hits(state) and attribute != "non_disclosure" and not reason:
+            raise ReviewError(f"document {item_id} has flagged hits: overriding them needs a reason (--reason)")
+        confirm = bool(cur and cur.attribute == attribute and reviewer not in state.supporters)
+        if cur and cur.attribute == attribute and reviewer in state.supporters:
+            raise ReviewError(f"{reviewer} already decided document {item_id} as {attribute}")
+        _append(db, item_id, batch, "confirm" if confirm else "decide", reviewer,
+                from_attribute=cur.attribute if cur else state.proposed_attribute,
+                to_attribute=attribute, reason=reason, ground=ground, session=session)
+        after = state_of(db, item_id)
+    if after.awaiting_second:
+        return "awaits second reviewer"
+    return "confirmed" if confirm else "decided"
+
+
+def undo(db, item_id: int, reviewer: str, session: str | None = None) -> Decision:
+    """Retract this reviewer's latest active decision on the item (appended, never deleted)."""
+    with _transaction(db):
+        batch = _check_open(db, item_id, session)
+        state = state_of(db, item_id)
+        mine = [d for d in state.active if d.reviewer == reviewer]
+        if not mine:
+            raise ReviewError(f"{reviewer} has no decision on document {item_id} to undo")
+        last = mine[-1]
+        _append(db, item_id, batch, "undo", reviewer, from_attribute=last.attribute,
+                to_attribute=None, ref_id=last.audit_id, session=session)
+    return last
+
+
+def note(db, item_id: int, reviewer: str, text: str) -> None:
+    with _transaction(db):
+        _append(db, item_id, item_batch(db, item_id), "note", reviewer, reason=text)
+
+
+def clear_hit(db, hit_id: int, reviewer: str, reason: str) -> None:
+    """Mark a hit as not personal data (e.g. a public office number): publish leaves it unmasked."""
+    row = db.execute("SELECT item_id FROM hits WHERE id = ?", [hit_id]).fetchone()
+    if not row:
+        raise ReviewError(f"no hit with id {hit_id}")
+    with _transaction(db):
+        batch = _check_open(db, row[0], None)
+        _append(db, row[0], batch, "not_personal", reviewer, reason=reason, hit_id=hit_id)
+
+
+def cleared_hits(db, item_ids: list[int]) -> set[int]:
+    if not item_ids:
+        return set()
+    marks = ", ".join("?" * len(item_ids))
+    return {r[0] for r in db.execute(
+        f"SELECT hit_id FROM audit WHERE action = 'not_personal' AND item_id IN ({marks})", item_ids)}
+
+
+def _append(db, item_id, batch, action, reviewer, **values) -> int:
+    versions = db.execute("SELECT model_version, negative_list_version FROM items WHERE id = ?",
+                          [item_id]).fetchone() if item_id is not None else (None, None)
+    row = {"item_id": item_id, "batch": batch, "action": action, "reviewer": reviewer,
+           "at": store.now(), "model_version": versions[0], "negative_list_version": versions[1], **values}
+    cols = ", ".join(row)
+    cur = db.conn.execute(f"INSERT INTO audit ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+    return cur.lastrowid
+
+
+def _overrides_hits(state: ReviewState) -> bool:
+    """Flagged hits (four-eyes kinds) or a 不予公开 proposal: disclosing anyway needs a written reason."""
+    return state.four_eyes or (state.needs_review and state.proposed_attribute == "non_disclosure")
+
+
+def _check_version(state: ReviewState, expected: int | None) -> None:
+    if expected is not None and expected != state.version:
+        cur = state.current
+        who = f" ({cur.reviewer} decided {cur.attribute} at {cur.at})" if cur else ""
+        raise ReviewError(f"document {state.item_id} changed since you opened it{who}; reload it and decide again")
+
+
+def _check_open(db, item_id: int, session: str | None) -> str:
+    batch = item_batch(db, item_id)
+    frozen = db.execute("SELECT frozen FROM batches WHERE name = ?", [batch]).fetchone()
+    if frozen and frozen[0]:
+        raise ReviewError(f"batch {batch!r} is published and frozen; reopen it with "
+                          f"`gongkai batch reopen {batch} --reason ...`")
+    lease = db.execute("SELECT reviewer, session, expires_at FROM leases WHERE item_id = ?", [item_id]).fetchone()
+    if lease and lease[2] > time.time() and lease[1] != session:
+        until = time.strftime("%H:%M:%S", time.localtime(lease[2]))
+        raise ReviewError(f"document {item_id} is open in {lease[0]}'s review session (until {until}); try again later")
+    return batch
+
+
+class _transaction:
+    """BEGIN IMMEDIATE … COMMIT: one writer at a time, so checks and the append are atomic."""
+
+    def __init__(self, db) -> None:
+        self.db = db
+
+    def __enter__(self):
+        self.db.conn.execute("BEGIN IMMEDIATE")
+        return self.db
+
+    def __exit__(self, exc_type, *_):
+        self.db.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+# --- leases ---------------------------------------------------------------------------------
+
+def acquire_lease(db, item_id: int, reviewer: str, session: str, seconds: float = LEASE_S) -> bool:
+    """Hold a document for this session; False if another live session holds it."""
+    with _transaction(db):
+        row = db.execute("SELECT session, expires_at FROM leases WHERE item_id = ?", [item_id]).fetchone()
+        if row and row[0] != session and row[1] > time.time():
+            return False
+        db.conn.execute("INSERT OR REPLACE INTO leases VALUES (?, ?, ?, ?)",
+                        [item_id, reviewer, session, time.time() + seconds])
+    return True
+
+
+def release_lease(db, item_id: int, session: str) -> None:
+    with _transaction(db):
+        db.conn.execute("DELETE FROM leases WHERE item_id = ? AND session = ?", [item_id, session])
+
+
+def leased_by_others(db, session: str) -> set[int]:
+    return {r[0] for r in db.execute("SELECT item_id FROM leases WHERE session != ? AND expires_at > ?",
+                                     [session, time.time()])}
+
+
+# --- reading --------------------------------------------------------------------------------
+
+def history(db, item_id: int) -> list[dict]:
+    item_batch(db, item_id)
+    return list(db.query("SELECT * FROM audit WHERE item_id = ? ORDER BY id", [item_id]))
+
+
+RISK_ORDER = """CASE WHEN status != 'ok' THEN 0 WHEN secrecy IS NOT NULL THEN 1
+    WHEN proposed_attribute = 'non_disclosure' THEN 2 ELSE 3 END, confidence, id"""
+
+
+def queue(db, batch: str | None = None, include_decided: bool = True) -> list[tuple[dict, ReviewState]]:
+    """Items needing review, riskiest first: unread, secret, proposed 不予公开, then by confidence."""
+    where = "WHERE needs_review = 1" + (" AND batch = ?" if batch else "")
+    rows = list(db.query(f"SELECT id, batch, path, title, doc_type, status, proposed_attribute, confidence, "
+                         f"secrecy, review_reasons FROM items {where} ORDER BY {RISK_ORDER}",
+                         [batch] if batch else []))
+    states = final_states(db, [r["id"] for r in rows])
+    out = [(store.decode_item(r), states[r["id"]]) for r in rows]
+    return out if include_decided else [(r, s) for r, s in out if not s.decided]
+
+
+def pending(db, batch: str) -> list[tuple[dict, ReviewState]]:
+    return queue(db, batch, include_decided=False)
+
+
+def decided_items(db) -> list[dict]:
+    """Items with a final reviewer decision, with their text: training data from the office's own work."""
+    ids = [r[0] for r in db.execute("SELECT DISTINCT item_id FROM audit WHERE action IN ('decide', 'confirm')")]
+    states = final_states(db, ids)
+    out = []
+    for item_id, state in states.items():
+        if state.decided:
+            row = db.execute("SELECT path, text, doc_type FROM items WHERE id = ?", [item_id]).fetchone()
+            out.append({"id": item_id, "path": row[0], "text": row[1], "doc_type": row[2],
+                        "final_attribute": state.final_attribute, "final_ground": code_for(state.final_ground)})
+    return out

@@ -1,0 +1,211 @@
+"""The working database (SQLite via sqlite-utils): items, hits, audit log, leases.
+
+Created and migrated by the tool; the schema version lives in `meta`. Writes
+are batched (one transaction per chunk of documents) and the database runs in
+WAL mode so reviewers can read while a batch is written.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+from gongkai.records import HeaderFields
+
+SCHEMA_VERSION = 2
+
+
+class SchemaError(RuntimeError):
+    """The database cannot be used by this version of gongkai."""
+
+
+_V1 = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE batches (
+    name TEXT PRIMARY KEY, created_at TEXT NOT NULL,
+    frozen INTEGER NOT NULL DEFAULT 0, published_at TEXT
+);
+CREATE TABLE items (
+    id INTEGER PRIMARY KEY,
+    batch TEXT NOT NULL REFERENCES batches(name),
+    sha256 TEXT NOT NULL, path TEXT NOT NULL, size INTEGER,
+    format TEXT, status TEXT NOT NULL, error TEXT, pages INTEGER, chars INTEGER,
+    encoding TEXT, flags TEXT NOT NULL DEFAULT '[]', text TEXT,
+    title TEXT, doc_number TEXT, issuer TEXT, date TEXT, doc_type TEXT,
+    secrecy TEXT, urgency TEXT, copy_number TEXT, signer TEXT,
+    addressees TEXT NOT NULL DEFAULT '[]', cc TEXT NOT NULL DEFAULT '[]',
+    declared_attribute TEXT, declared_text TEXT, attachments TEXT NOT NULL DEFAULT '[]',
+    index_no TEXT, publish_mode TEXT,
+    proposed_attribute TEXT, confidence REAL, probabilities TEXT NOT NULL DEFAULT '{}',
+    needs_review INTEGER NOT NULL DEFAULT 1, review_reasons TEXT NOT NULL DEFAULT '[]',
+    explanation TEXT, proposed_ground TEXT,
+    model_version TEXT, negative_list_version TEXT, processed_at TEXT NOT NULL,
+    UNIQUE (batch, sha256)
+);
+CREATE TABLE hits (
+    id INTEGER PRIMARY KEY,
+    item_id INTEGER NOT NULL REFERENCES items(id),
+    kind TEXT NOT NULL, rule_id TEXT NOT NULL, text TEXT NOT NULL,
+    start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+    ground TEXT, severity TEXT, explanation TEXT
+);
+CREATE INDEX hits_item ON hits(item_id);
+"""
+
+# v2: the review tables (append-only audit log, short leases for concurrent reviewers).
+_V2 = """
+CREATE TABLE audit (
+    id INTEGER PRIMARY KEY,
+    item_id INTEGER REFERENCES items(id), batch TEXT NOT NULL,
+    action TEXT NOT NULL, reviewer TEXT NOT NULL, at TEXT NOT NULL,
+    from_attribute TEXT, to_attribute TEXT, reason TEXT, ground TEXT,
+    hit_id INTEGER,   -- not_personal: the hit a reviewer cleared
+    ref_id INTEGER,   -- undo: the audit row it retracts
+    session TEXT, model_version TEXT, negative_list_version TEXT
+);
+CREATE INDEX audit_item ON audit(item_id);
+CREATE INDEX audit_batch ON audit(batch);
+CREATE TABLE leases (
+    item_id INTEGER PRIMARY KEY REFERENCES items(id),
+    reviewer TEXT NOT NULL, session TEXT NOT NULL, expires_at REAL NOT NULL
+);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2]  # MIGRATIONS[i] upgrades version i to i+1
+
+LIST_COLUMNS = ("flags", "addressees", "cc", "attachments", "review_reasons")
+FIELD_NAMES = tuple(HeaderFields.__dataclass_fields__)
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def connect(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
+    """Open (and create or upgrade) the working database."""
+    path = Path(path)
+    if not create and not path.exists():
+        raise SchemaError(f"{path}: no such database (run `gongkai classify` first)")
+    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+    db = sqlite_utils.Database(conn)
+    db.execute("PRAGMA busy_timeout = 30000")
+    db.execute("PRAGMA foreign_keys = ON")
+    _migrate(db, path)
+    if db.journal_mode != "wal":
+        db.enable_wal()
+    return db
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    if "meta" not in db.table_names():
+        return 0
+    row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _migrate(db: sqlite_utils.Database, path: Path) -> None:
+    version = schema_version(db)
+    if version > SCHEMA_VERSION:
+        raise SchemaError(
+            f"{path}: database schema version {version} is newer than this gongkai supports "
+            f"({SCHEMA_VERSION}); upgrade gongkai to open it")
+    if version == SCHEMA_VERSION:
+        return
+    if version == 0 and db.table_names():
+        raise SchemaError(f"{path}: not a gongkai database (it has tables but no schema version)")
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        version = schema_version(db)  # another process may have migrated meanwhile
+        for step in MIGRATIONS[version:]:
+            for statement in filter(str.strip, step.split(";")):
+                db.execute(statement)
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+def ensure_batch(db: sqlite_utils.Database, name: str) -> None:
+    db.execute("INSERT OR IGNORE INTO batches (name, created_at) VALUES (?, ?)", [name, now()])
+
+
+def known_hashes(db: sqlite_utils.Database, batch: str) -> set[str]:
+    return {r[0] for r in db.execute("SELECT sha256 FROM items WHERE batch = ?", [batch])}
+
+
+def item_row(result, batch: str) -> dict:
+    """Flatten a DocumentResult into an `items` row."""
+    parsed, fields, proposal = result.parsed, result.fields, result.proposal
+    row = {
+        "batch": batch, "sha256": result.sha256, "path": result.path, "size": result.size,
+        "format": parsed.format, "status": parsed.status, "error": parsed.error,
+        "pages": parsed.pages, "chars": len(parsed.text), "encoding": parsed.encoding,
+        "flags": parsed.flags, "text": parsed.text, **asdict(fields),
+        "proposed_attribute": proposal.proposed_attribute, "confidence": proposal.confidence,
+        "probabilities": proposal.probabilities, "needs_review": int(proposal.needs_review),
+        "review_reasons": proposal.review_reasons, "explanation": proposal.explanation,
+        "proposed_ground": proposal.ground, "model_version": result.model_version,
+        "negative_list_version": result.negative_list_version, "processed_at": now(),
+    }
+    return {k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
+            for k, v in row.items()}
+
+
+def write_results(db: sqlite_utils.Database, batch: str, results: Sequence) -> int:
+    """Write a chunk of documents and their hits in one transaction; return rows written.
+
+    A document already in the batch (same sha256) is skipped, so a rerun after
+    a crash adds nothing twice; a killed run loses at most the open chunk.
+    """
+    written = 0
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for result in results:
+            row = item_row(result, batch)
+            cols = ", ".join(f'"{c}"' for c in row)
+            cur = conn.execute(
+                f"INSERT OR IGNORE INTO items ({cols}) VALUES ({', '.join('?' * len(row))})",
+                list(row.values()))
+            if cur.rowcount == 0:
+                continue
+            conn.executemany(
+                'INSERT INTO hits (item_id, kind, rule_id, text, start, "end", ground, severity, explanation) '
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(cur.lastrowid, h.kind, h.rule_id, h.text, h.start, h.end, h.ground, h.severity,
+                  h.explanation) for h in result.hits])
+            written += 1
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return written
+
+
+def decode_item(row: dict) -> dict:
+    """JSON columns back to lists/dicts, needs_review to bool."""
+    out = dict(row)
+    for key in (*LIST_COLUMNS, "probabilities"):
+        if key in out and isinstance(out[key], str):
+            out[key] = json.loads(out[key])
+    if "needs_review" in out:
+        out["needs_review"] = bool(out["needs_review"])
+    return out
+
+
+def hits_for(db: sqlite_utils.Database, item_ids: Iterable[int]) -> dict[int, list[dict]]:
+    ids = list(item_ids)
+    found: dict[int, list[dict]] = {i: [] for i in ids}
+    for chunk_start in range(0, len(ids), 500):
+        chunk = ids[chunk_start:chunk_start + 500]
+        sql = (f'SELECT * FROM hits WHERE item_id IN ({", ".join("?" * len(chunk))}) '
+               'ORDER BY item_id, start, "end", id')
+        for row in db.query(sql, chunk):
+            found[row["item_id"]].append(row)
+    return found
