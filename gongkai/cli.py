@@ -21,10 +21,10 @@ STATE = {"verbose": False}
 DB = typer.Option(..., "--db", help="The working SQLite database.")
 
 
-def console():
+def console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(highlight=False)
+    return Console(highlight=False, stderr=stderr)
 
 
 def fail(message: str, code: int = 1) -> None:
@@ -204,11 +204,9 @@ def _register_optional() -> None:
     """Commands that live in their own modules (review, publish, report, train)."""
     from gongkai import cli_model
 
+    from gongkai import cli_review
+
     cli_model.register(app)
-    try:
-        from gongkai import cli_review
-    except ImportError:
-        return
     cli_review.register(app)
 
 

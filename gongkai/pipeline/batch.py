@@ -1,6 +1,7 @@
 """`classify` as a library call: run a batch of files into the working database."""
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -10,6 +11,8 @@ from gongkai.pipeline import store
 from gongkai.pipeline.ingest import discover
 from gongkai.pipeline.process import DocumentResult, Settings
 from gongkai.pipeline.runner import WRITE_EVERY, Pool, Task, plan_tasks, run_in_process
+
+FLUSH_S = 1.0
 
 
 @dataclass
@@ -38,13 +41,15 @@ def classify_batch(paths: list[str], db_path: str | Path, batch: str, settings: 
     tasks = _tasks(paths, store.known_hashes(db, batch), summary, on_result)
     results = Pool(workers, settings).run(tasks) if workers > 0 else run_in_process(tasks, settings)
     chunk: list[DocumentResult] = []
+    flushed = time.monotonic()
     for result in results:
         chunk.append(result)
         if result.parsed.status != "ok":
             summary.problems.append((result.path, result.parsed.status, result.parsed.error or ""))
-        if len(chunk) >= WRITE_EVERY:
+        # batched for speed, but at least once a second so a killed run loses little
+        if len(chunk) >= WRITE_EVERY or time.monotonic() - flushed > FLUSH_S:
             summary.processed += store.write_results(db, batch, chunk)
-            chunk = []
+            chunk, flushed = [], time.monotonic()
         if on_result:
             on_result()
     if chunk:

@@ -148,7 +148,7 @@ def decide(db, item_id: int, attribute: str, reviewer: str, reason: str | None =
         raise ReviewError(f"attribute must be one of {', '.join(ATTRIBUTES)}, not {attribute!r}")
     if attribute == "non_disclosure" and not (ground and reason):
         raise ReviewError("不予公开 needs a ground (--ground, e.g. 条例第十六条第二款) and a reason (--reason)")
-    with _transaction(db):
+    with transaction(db):
         batch = _check_open(db, item_id, session)
         state = state_of(db, item_id)
         _check_version(state, expected_version)
@@ -162,7 +162,7 @@ def decide(db, item_id: int, attribute: str, reviewer: str, reason: str | None =
         confirm = bool(cur and cur.attribute == attribute and reviewer not in state.supporters)
         if cur and cur.attribute == attribute and reviewer in state.supporters:
             raise ReviewError(f"{reviewer} already decided document {item_id} as {attribute}")
-        _append(db, item_id, batch, "confirm" if confirm else "decide", reviewer,
+        append_audit(db, item_id, batch, "confirm" if confirm else "decide", reviewer,
                 from_attribute=cur.attribute if cur else state.proposed_attribute,
                 to_attribute=attribute, reason=reason, ground=ground, session=session)
         after = state_of(db, item_id)
@@ -173,21 +173,21 @@ def decide(db, item_id: int, attribute: str, reviewer: str, reason: str | None =
 
 def undo(db, item_id: int, reviewer: str, session: str | None = None) -> Decision:
     """Retract this reviewer's latest active decision on the item (appended, never deleted)."""
-    with _transaction(db):
+    with transaction(db):
         batch = _check_open(db, item_id, session)
         state = state_of(db, item_id)
         mine = [d for d in state.active if d.reviewer == reviewer]
         if not mine:
             raise ReviewError(f"{reviewer} has no decision on document {item_id} to undo")
         last = mine[-1]
-        _append(db, item_id, batch, "undo", reviewer, from_attribute=last.attribute,
+        append_audit(db, item_id, batch, "undo", reviewer, from_attribute=last.attribute,
                 to_attribute=None, ref_id=last.audit_id, session=session)
     return last
 
 
 def note(db, item_id: int, reviewer: str, text: str) -> None:
-    with _transaction(db):
-        _append(db, item_id, item_batch(db, item_id), "note", reviewer, reason=text)
+    with transaction(db):
+        append_audit(db, item_id, item_batch(db, item_id), "note", reviewer, reason=text)
 
 
 def clear_hit(db, hit_id: int, reviewer: str, reason: str) -> None:
@@ -195,9 +195,9 @@ def clear_hit(db, hit_id: int, reviewer: str, reason: str) -> None:
     row = db.execute("SELECT item_id FROM hits WHERE id = ?", [hit_id]).fetchone()
     if not row:
         raise ReviewError(f"no hit with id {hit_id}")
-    with _transaction(db):
+    with transaction(db):
         batch = _check_open(db, row[0], None)
-        _append(db, row[0], batch, "not_personal", reviewer, reason=reason, hit_id=hit_id)
+        append_audit(db, row[0], batch, "not_personal", reviewer, reason=reason, hit_id=hit_id)
 
 
 def cleared_hits(db, item_ids: list[int]) -> set[int]:
@@ -208,7 +208,7 @@ def cleared_hits(db, item_ids: list[int]) -> set[int]:
         f"SELECT hit_id FROM audit WHERE action = 'not_personal' AND item_id IN ({marks})", item_ids)}
 
 
-def _append(db, item_id, batch, action, reviewer, **values) -> int:
+def append_audit(db, item_id, batch, action, reviewer, **values) -> int:
     versions = db.execute("SELECT model_version, negative_list_version FROM items WHERE id = ?",
                           [item_id]).fetchone() if item_id is not None else (None, None)
     row = {"item_id": item_id, "batch": batch, "action": action, "reviewer": reviewer,
@@ -243,7 +243,7 @@ def _check_open(db, item_id: int, session: str | None) -> str:
     return batch
 
 
-class _transaction:
+class transaction:  # noqa: N801 — used as a context manager
     """BEGIN IMMEDIATE … COMMIT: one writer at a time, so checks and the append are atomic."""
 
     def __init__(self, db) -> None:
@@ -261,7 +261,7 @@ class _transaction:
 
 def acquire_lease(db, item_id: int, reviewer: str, session: str, seconds: float = LEASE_S) -> bool:
     """Hold a document for this session; False if another live session holds it."""
-    with _transaction(db):
+    with transaction(db):
         row = db.execute("SELECT session, expires_at FROM leases WHERE item_id = ?", [item_id]).fetchone()
         if row and row[0] != session and row[1] > time.time():
             return False
@@ -271,7 +271,7 @@ def acquire_lease(db, item_id: int, reviewer: str, session: str, seconds: float 
 
 
 def release_lease(db, item_id: int, session: str) -> None:
-    with _transaction(db):
+    with transaction(db):
         db.conn.execute("DELETE FROM leases WHERE item_id = ? AND session = ?", [item_id, session])
 
 

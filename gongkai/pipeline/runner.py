@@ -14,8 +14,8 @@ import multiprocessing as mp
 import os
 import signal
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from multiprocessing.connection import wait
 
 from gongkai.pipeline.ingest import discover
@@ -33,14 +33,6 @@ class Task:
     path: str
     sha256: str
     size: int
-
-
-@dataclass
-class Plan:
-    tasks: list[Task] = field(default_factory=list)
-    skipped: int = 0        # already in the batch (resumed or rerun)
-    duplicates: int = 0     # same bytes as another file of this run
-    unreadable_paths: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
 
 
 def file_sha256(path: str) -> str:
@@ -225,5 +217,3 @@ def run_in_process(tasks: Iterator[Task], settings: Settings) -> Iterator[Docume
     for task in tasks:
         yield run_task(task, res)
 
-
-ProgressFn = Callable[[DocumentResult | None], None]

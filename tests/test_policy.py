@@ -1,0 +1,119 @@
+"""The decision policy: one test per routing rule (docs/decision-policy.md)."""
+from __future__ import annotations
+
+import pytest
+
+from gongkai.pipeline.classify.policy import DEFAULT_THRESHOLD, PolicyInput, decide
+from gongkai.records import HeaderFields, Hit
+
+CONFIDENT_PUBLIC = {"proactive": 0.97, "on_request": 0.02, "non_disclosure": 0.01}
+THRESHOLDS = {"proactive": 0.9, "on_request": 0.9}
+
+
+def hit(kind: str, text: str = "x", severity: str = "high", rule_id: str = "r") -> Hit:
+    return Hit(kind=kind, rule_id=rule_id, text=text, start=0, end=len(text), ground="条例", severity=severity)
+
+
+def run(**kwargs):
+    kwargs.setdefault("probabilities", CONFIDENT_PUBLIC)
+    kwargs.setdefault("thresholds", THRESHOLDS)
+    return decide(PolicyInput(**kwargs))
+
+
+def test_confident_public_document_without_hits_is_not_reviewed():
+    p = run(fields=HeaderFields(doc_type="通知"))
+    assert p.proposed_attribute == "proactive"
+    assert not p.needs_review
+    assert p.review_reasons == []
+    assert "主动公开" in p.explanation
+
+
+@pytest.mark.parametrize("kind", ["secrecy_mark", "internal_mark", "personal_id", "mobile", "bank_card",
+                                  "passport", "email", "address", "person_name", "commercial_secret",
+                                  "negative_list", "conflict"])
+def test_every_risk_hit_sends_to_review(kind):
+    p = run(hits=[hit(kind, severity="medium")])
+    assert p.needs_review
+    assert p.review_reasons
+
+
+def test_secrecy_mark_fixes_the_proposal_to_non_disclosure_with_state_secret_ground():
+    p = run(hits=[hit("secrecy_mark", "机密★5年")], fields=HeaderFields(secrecy="机密★5年"))
+    assert p.proposed_attribute == "non_disclosure"
+    assert p.ground == "state_secret"
+    assert p.needs_review
+    assert "机密★5年" in p.explanation and "条例第十四条" in p.explanation
+
+
+def test_secrecy_field_alone_is_enough():
+    p = run(fields=HeaderFields(secrecy="秘密★1年"))
+    assert p.proposed_attribute == "non_disclosure" and p.needs_review
+
+
+def test_high_severity_negative_list_hit_proposes_non_disclosure():
+    p = run(hits=[hit("negative_list", "稳定风险评估", rule_id="NL-14-05")])
+    assert p.proposed_attribute == "non_disclosure"
+    assert p.needs_review
+    assert "NL-14-05" in p.explanation
+
+
+def test_medium_negative_list_hit_keeps_model_proposal_but_reviews():
+    p = run(hits=[hit("negative_list", "工作秘密", severity="medium")])
+    assert p.proposed_attribute == "proactive"
+    assert p.needs_review
+
+
+def test_every_non_disclosure_proposal_is_reviewed():
+    p = run(probabilities={"proactive": 0.01, "on_request": 0.01, "non_disclosure": 0.98},
+            fields=HeaderFields(doc_type="请示"))
+    assert p.proposed_attribute == "non_disclosure"
+    assert p.needs_review
+    assert p.ground == "process_info"
+    assert "请示 → 属于四类过程性信息（条例第十六条第二款）" in p.explanation
+
+
+@pytest.mark.parametrize("status,error", [("unreadable", "no text layer (image-only or scanned pages)"),
+                                          ("error", "encrypted: a password is required")])
+def test_unread_items_are_reviewed_without_a_proposal(status, error):
+    p = run(status=status, error=error, probabilities={})
+    assert p.proposed_attribute is None
+    assert p.needs_review
+    assert error in p.review_reasons[0]
+
+
+def test_low_confidence_is_reviewed():
+    p = run(probabilities={"proactive": 0.6, "on_request": 0.3, "non_disclosure": 0.1})
+    assert p.needs_review
+    assert any("置信度 0.60 低于阈值 0.90" in r for r in p.review_reasons)
+
+
+def test_without_calibrated_thresholds_the_default_applies():
+    p = run(probabilities={"proactive": DEFAULT_THRESHOLD - 0.01, "on_request": 0.0, "non_disclosure": 0.01},
+            thresholds={})
+    assert p.needs_review
+
+
+def test_no_model_means_review():
+    p = run(probabilities={})
+    assert p.needs_review and p.proposed_attribute is None
+
+
+@pytest.mark.parametrize("flag", ["tracked_changes", "comments"])
+def test_tracked_changes_and_comments_are_reviewed(flag):
+    assert run(flags=[flag]).needs_review
+
+
+def test_declared_attribute_disagreeing_with_the_proposal_is_reviewed():
+    p = run(fields=HeaderFields(declared_attribute="on_request", declared_text="（此件依申请公开）"))
+    assert p.needs_review
+    assert any("附注声明依申请公开" in r for r in p.review_reasons)
+
+
+def test_declared_partial_disclosure_is_reviewed():
+    p = run(fields=HeaderFields(declared_attribute="proactive", declared_text="（此件删减后公开）"))
+    assert p.needs_review
+
+
+def test_personal_data_reason_names_partial_disclosure():
+    p = run(hits=[hit("personal_id"), hit("personal_id"), hit("mobile")])
+    assert any("身份证号×2" in r and "条例第三十七条" in r for r in p.review_reasons)
