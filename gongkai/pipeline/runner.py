@@ -83,7 +83,7 @@ def _error(path: str, reason: str) -> ParsedDoc:
     return ParsedDoc(format=fmt, status=ERROR, error=reason)
 
 
-def _worker_main(conn, settings: Settings) -> None:
+def _worker_main(conn, settings: Settings, work=None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     try:
         res = load_resources(settings)
@@ -98,7 +98,7 @@ def _worker_main(conn, settings: Settings) -> None:
             return
         if task is None:
             return
-        conn.send(("done", task.seq, run_task(task, res)))
+        conn.send(("done", task.seq, (work or run_task)(task, res)))
 
 
 class WorkerError(RuntimeError):
@@ -106,9 +106,9 @@ class WorkerError(RuntimeError):
 
 
 class _Worker:
-    def __init__(self, ctx, settings: Settings) -> None:
+    def __init__(self, ctx, settings: Settings, work=None) -> None:
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, settings), daemon=True)
+        self.proc = ctx.Process(target=_worker_main, args=(child, settings, work), daemon=True)
         self.proc.start()
         child.close()
         self.task: Task | None = None
@@ -136,11 +136,12 @@ class _Worker:
 class Pool:
     """Workers that each hold one task at a time; results come back in sequence order."""
 
-    def __init__(self, workers: int, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, workers: int, settings: Settings, work=None) -> None:
+        """`work(task, resources) -> DocumentResult` runs in the workers (default: run_task)."""
+        self.settings, self.work = settings, work
         self.ctx = mp.get_context("forkserver")
         self.ctx.set_forkserver_preload(["gongkai.pipeline.runner"])
-        self.workers = [_Worker(self.ctx, settings) for _ in range(workers)]
+        self.workers = [_Worker(self.ctx, settings, work) for _ in range(workers)]
         self.timeout = settings.limits.file_timeout_s + GRACE_S
 
     def run(self, tasks: Iterator[Task]) -> Iterator[DocumentResult]:
@@ -196,7 +197,7 @@ class Pool:
         task = w.task
         w.stop(kill=True)
         i = self.workers.index(w)
-        self.workers[i] = _Worker(self.ctx, self.settings)
+        self.workers[i] = _Worker(self.ctx, self.settings, self.work)
         if task is not None:
             pending[task.seq] = _unprocessed(task, reason)
 
