@@ -98,7 +98,7 @@ def test_no_model_means_review():
     assert p.needs_review and p.proposed_attribute is None
 
 
-@pytest.mark.parametrize("flag", ["tracked_changes", "comments"])
+@pytest.mark.parametrize("flag", ["tracked_changes", "comments", "scanned_pages", "garbled_pages", "truncated"])
 def test_tracked_changes_and_comments_are_reviewed(flag):
     assert run(flags=[flag]).needs_review
 

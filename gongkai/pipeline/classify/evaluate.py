@@ -15,6 +15,7 @@ from gongkai.records import HeaderFields, Hit, Proposal
 
 RISK_KINDS = {"secrecy_mark", "internal_mark", "personal_id", "mobile", "bank_card", "passport",
               "email", "address", "person_name", "commercial_secret", "negative_list", "conflict"}
+REVIEW_FLAGS = {"tracked_changes", "comments", "scanned_pages", "garbled_pages", "truncated"}
 THRESHOLD_FLOOR, THRESHOLD_CAP, MARGIN = 0.5, 0.999, 0.02
 
 
@@ -29,7 +30,7 @@ class Evidence:
     @property
     def rules_require_review(self) -> bool:
         ex = self.example
-        return (ex.status != "ok" or bool({"tracked_changes", "comments"} & set(ex.flags))
+        return (ex.status != "ok" or bool(REVIEW_FLAGS & set(ex.flags))
                 or any(h.kind in RISK_KINDS for h in self.hits))
 
 

@@ -119,7 +119,10 @@ def _hit_reasons(hits: list[Hit]) -> list[str]:
 
 def _flag_reasons(flags: list[str]) -> list[str]:
     names = {"tracked_changes": "含未接受的修订（删除的文字随文件流转）",
-             "comments": "含批注（批注文字随文件流转）"}
+             "comments": "含批注（批注文字随文件流转）",
+             "scanned_pages": "部分页面为扫描图像，图像中的内容未经检查",
+             "garbled_pages": "部分页面文字乱码，未能检查",
+             "truncated": "文件不完整，只读到一部分"}
     return [names[f] for f in flags if f in names]
 
 

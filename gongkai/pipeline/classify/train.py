@@ -52,7 +52,7 @@ def fit(examples: list[Example], config: TrainConfig = TrainConfig(),
     nlp = build_nlp()
     train = [e for e in examples if e.status == "ok" and e.text.strip()]
     clf = Classifier(nlp=nlp, path=Path("."))
-    data = [SpacyExample(clf.make_doc(e.text), {"cats": {l: float(l == e.label) for l in LABELS}})
+    data = [SpacyExample.from_dict(clf.make_doc(e.text), {"cats": {l: float(l == e.label) for l in LABELS}})
             for e in train]
     optimizer = nlp.initialize(lambda: data)
     rng = random.Random(config.seed)

@@ -1,0 +1,193 @@
+"""PDF: text per page with pypdfium2 (fast path), pdfplumber only where it earns its cost.
+
+pypdfium2 (PDFium, C++) extracts a page's text in reading order in about a
+millisecond and knows, per character, whether its font lacked a Unicode map.
+pdfplumber (pdfminer, pure Python) is 10–30× slower; it is kept as
+`pdf_text_careful` (the equivalence and benchmark peer) and as a per-page
+second opinion when PDFium's text for a page looks garbled — pdfminer reads
+some fonts PDFium cannot (glyph-name encodings, the Japanese gazette sample).
+"""
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass, field
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_raw
+
+from gongkai.config import Limits
+from gongkai.records import ParsedDoc
+
+from .errors import ParseError, Unreadable, check_deadline
+from .garble import NO_UNICODE_MAP, garbled_reason, page_garble, visible_count
+from .normalize import layout_text
+
+NO_TEXT_LAYER = "no text layer (image-only or scanned pages)"
+PAGE_SEPARATOR = "\n\n"
+# A page with fewer visible characters than this and a picture over this share of the page is a scan.
+SCAN_MAX_CHARS = 40
+SCAN_MIN_IMAGE_SHARE = 0.4
+# Characters sampled per page for PDFium's "no Unicode map" flag, and the share that marks the page.
+MAP_SAMPLE = 32
+MAP_ERROR_SHARE = 0.5
+
+_PDFIUM_REASONS = {
+    pdfium_raw.FPDF_ERR_PASSWORD: "encrypted: a password is required",
+    pdfium_raw.FPDF_ERR_SECURITY: "encrypted: unsupported security handler",
+    pdfium_raw.FPDF_ERR_FORMAT: "corrupt: not a valid PDF structure",
+    pdfium_raw.FPDF_ERR_FILE: "corrupt: the file cannot be read as a PDF",
+}
+logging.getLogger("pdfminer").setLevel(logging.ERROR)  # FontBBox chatter on every Chrome PDF
+
+
+@dataclass
+class _Pages:
+    texts: list[str] = field(default_factory=list)
+    garbled: dict[int, str] = field(default_factory=dict)   # page number (1-based) -> kind
+    scanned: list[int] = field(default_factory=list)
+    careful: list[int] = field(default_factory=list)        # pages read by pdfplumber instead
+
+
+def parse_pdf(data: bytes, limits: Limits, deadline: float) -> ParsedDoc:
+    """Parse a PDF with the fast path; see module docstring for when pdfplumber steps in."""
+    pdf = _open(data)
+    try:
+        total = len(pdf)
+        pages = _read_pages(pdf, data, min(total, limits.max_pages), deadline, limits)
+    finally:
+        pdf.close()
+    return _result(pages, total, limits)
+
+
+def _open(data: bytes) -> pdfium.PdfDocument:
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        reason = _PDFIUM_REASONS.get(getattr(exc, "err_code", None), f"corrupt: {exc}")
+        raise ParseError(reason) from None
+
+
+def _read_pages(pdf, data: bytes, count: int, deadline: float, limits: Limits) -> _Pages:
+    pages, careful = _Pages(), _CarefulReader(data)
+    try:
+        for index in range(count):
+            check_deadline(deadline, limits.file_timeout_s)
+            _add_page(pdf, index, pages, careful)
+    finally:
+        careful.close()
+    return pages
+
+
+def _add_page(pdf, index: int, pages: _Pages, careful: "_CarefulReader") -> None:
+    page = pdf[index]
+    try:
+        text, kind, scanned = _read_page(page)
+    finally:
+        page.close()
+    if kind:
+        text, kind = careful.second_opinion(index, text, kind, pages)
+    pages.texts.append("" if kind else layout_text(text.replace("\ufffe", "-")))  # PDFium's soft hyphen
+    if kind:
+        pages.garbled[index + 1] = kind
+    if scanned:
+        pages.scanned.append(index + 1)
+
+
+def _read_page(page) -> tuple[str, str | None, bool]:
+    """One page's raw text, its garble kind (or None) and whether it looks like a scan."""
+    textpage = page.get_textpage()
+    try:
+        n = textpage.count_chars()
+        text = textpage.get_text_range() if n > 0 else ""
+        kind = page_garble(text) or (NO_UNICODE_MAP if _map_error_share(textpage, n) > MAP_ERROR_SHARE else None)
+    finally:
+        textpage.close()
+    scanned = visible_count(text) < SCAN_MAX_CHARS and _image_share(page) >= SCAN_MIN_IMAGE_SHARE
+    return text, kind, scanned
+
+
+def _map_error_share(textpage, n: int) -> float:
+    """Share of sampled characters whose font has no usable Unicode map (PDFium's own flag)."""
+    if n <= 0:
+        return 0.0
+    step = max(n // MAP_SAMPLE, 1)
+    sample = range(0, n, step)
+    errors = sum(pdfium_raw.FPDFText_HasUnicodeMapError(textpage.raw, i) == 1 for i in sample)
+    return errors / len(sample)
+
+
+def _image_share(page) -> float:
+    """Largest image's share of the page area (scanned pages are one big picture)."""
+    width, height = page.get_size()
+    area = max(width * height, 1.0)
+    best = 0.0
+    for obj in page.get_objects(filter=[pdfium_raw.FPDF_PAGEOBJ_IMAGE], max_depth=3):
+        left, bottom, right, top = obj.get_bounds()
+        best = max(best, abs(right - left) * abs(top - bottom) / area)
+    return min(best, 1.0)
+
+
+def _result(pages: _Pages, total: int, limits: Limits) -> ParsedDoc:
+    meta = {"pages_read": len(pages.texts)}
+    for key, value in (("garbled_pages", sorted(pages.garbled)), ("scanned_pages", pages.scanned),
+                       ("careful_pages", pages.careful)):
+        if value:
+            meta[key] = value
+    readable = [i for i, t in enumerate(pages.texts, 1)
+                if t.strip() and i not in pages.garbled and i not in pages.scanned]
+    if pages.garbled and len(pages.garbled) * 2 > len(readable) + len(pages.garbled):
+        raise Unreadable(garbled_reason(pages.garbled, total), pages=total, meta=meta)
+    if not readable:
+        raise Unreadable(NO_TEXT_LAYER, pages=total, meta=meta)
+    flags = [name for name, on in (("garbled_pages", pages.garbled), ("scanned_pages", pages.scanned),
+                                   ("truncated", len(pages.texts) < total)) if on]
+    text, starts = _join_pages(pages.texts)
+    meta["page_starts"] = starts
+    return ParsedDoc(format="pdf", text=text, pages=total, flags=flags, meta=meta)
+
+
+def _join_pages(texts: list[str]) -> tuple[str, list[int]]:
+    starts, pos = [], 0
+    for text in texts:
+        starts.append(pos)
+        pos += len(text) + len(PAGE_SEPARATOR)
+    return PAGE_SEPARATOR.join(texts), starts
+
+
+class _CarefulReader:
+    """pdfplumber, opened only when a page needs a second opinion."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data, self._pdf = data, None
+
+    def second_opinion(self, index: int, text: str, kind: str, pages: _Pages) -> tuple[str, str | None]:
+        other = self._page_text(index)
+        if other is not None and visible_count(other) and page_garble(other) is None:
+            pages.careful.append(index + 1)
+            return other, None
+        return text, kind
+
+    def close(self) -> None:
+        if self._pdf is not None:
+            self._pdf.close()
+
+    def _page_text(self, index: int) -> str | None:
+        try:
+            if self._pdf is None:
+                import pdfplumber  # noqa: PLC0415 — heavy, rarely needed
+
+                self._pdf = pdfplumber.open(io.BytesIO(self._data))
+            return self._pdf.pages[index].extract_text() or ""
+        except Exception:  # pdfminer has many failure modes; the fast path's verdict stands
+            return None
+
+
+def pdf_text_careful(data: bytes) -> str:
+    """The careful path: pdfplumber `extract_text` per page, normalised like the fast path."""
+    import pdfplumber  # noqa: PLC0415
+
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        texts = [layout_text(page.extract_text() or "") for page in pdf.pages]
+    return PAGE_SEPARATOR.join(texts)
+

@@ -1,0 +1,103 @@
+"""TXT: find the encoding (UTF-8, BOMs, GB18030, Big5, then charset-normalizer) and keep the text as is.
+
+Strict UTF-8 almost never decodes anything else by accident, so it goes first.
+GB18030 decodes nearly any byte string, Big5 text included, so when both
+Chinese codecs succeed the winner is the one whose characters are more often
+among the common characters of that codec's repertoire (GB2312 level 1, Big5
+frequent block). Traditional characters are kept as written.
+"""
+from __future__ import annotations
+
+import codecs
+
+from gongkai.config import Limits
+from gongkai.records import ParsedDoc
+
+from .errors import Unreadable
+from .garble import page_garble, visible_count
+from .normalize import clean_text
+
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# Characters sampled when scoring a Chinese decoding: enough to decide, cheap on 100 MB files.
+SCORE_SAMPLE = 4000
+MIN_COMMON_SHARE = 0.6
+GARBAGE = "text is garbled: no known encoding gives readable text (tried UTF-8, UTF-16, GB18030, Big5)"
+EMPTY = "no text (the file holds only whitespace)"
+
+
+def parse_txt(data: bytes, limits: Limits, deadline: float) -> ParsedDoc:
+    text, encoding = decode(data)
+    if text is None or page_garble(text[: SCORE_SAMPLE * 4]) is not None:
+        raise Unreadable(GARBAGE)
+    text = clean_text(text)
+    if not visible_count(text):
+        raise Unreadable(EMPTY)
+    return ParsedDoc(format="txt", text=text, encoding=encoding)
+
+
+def decode(data: bytes) -> tuple[str | None, str | None]:
+    """(text, encoding name) or (None, None) when nothing decodes to readable text."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return _try(data, name), name
+    text = _try(data, "utf-8")
+    if text is not None:
+        return text, "utf-8"
+    best = _best_chinese(data)
+    if best is not None:
+        return best
+    return _charset_normalizer(data)
+
+
+def _try(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _best_chinese(data: bytes) -> tuple[str, str] | None:
+    scored = []
+    for encoding, common in (("gb18030", _gb2312_common), ("big5", _big5_common)):
+        text = _try(data, encoding)
+        if text is not None:
+            scored.append((common_share(text, common), encoding, text))
+    if not scored:
+        return None
+    share, encoding, text = max(scored)
+    return (text, encoding) if share >= MIN_COMMON_SHARE else None
+
+
+def common_share(text: str, is_common) -> float:
+    """Share of the sampled Han characters that `is_common` accepts (1.0 for text without Han)."""
+    han = [ch for ch in text[: SCORE_SAMPLE * 2] if "\u4e00" <= ch <= "\u9fff"][:SCORE_SAMPLE]
+    if not han:
+        return 1.0 if page_garble(text[:SCORE_SAMPLE]) is None else 0.0
+    return sum(1 for ch in han if is_common(ch)) / len(han)
+
+
+def _gb2312_common(ch: str) -> bool:
+    """GB2312 level 1: the 3,755 most frequent simplified characters (lead bytes B0–D7)."""
+    try:
+        return 0xB0 <= ch.encode("gb2312")[0] <= 0xD7
+    except UnicodeEncodeError:
+        return False
+
+
+def _big5_common(ch: str) -> bool:
+    """Big5 frequent characters: the 5,401 of the first block (A440–C67E)."""
+    try:
+        code = ch.encode("big5")
+    except UnicodeEncodeError:
+        return False
+    return 0xA440 <= int.from_bytes(code[:2], "big") <= 0xC67E
+
+
+def _charset_normalizer(data: bytes) -> tuple[str | None, str | None]:
+    from charset_normalizer import from_bytes  # noqa: PLC0415 — only for unusual files
+
+    match = from_bytes(data[: 1 << 20]).best()
+    if match is None:
+        return None, None
+    text = _try(data, match.encoding)
+    return (text, match.encoding) if text is not None else (None, None)

@@ -1,0 +1,202 @@
+"""Small realistic Chinese test files, built in a tmp dir: PDF, DOCX, TXT, OFD and hostile packages.
+
+Shared by the ingest tests and the CLI tests. Every function writes `path` and returns it.
+"""
+from __future__ import annotations
+
+import copy
+import zipfile
+from pathlib import Path
+
+from lxml import etree
+
+LINE_CHARS = 28          # GB/T 9704: 28 characters per line of body text
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_NSDECL = (
+    'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+    'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+    'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+    'xmlns:v="urn:schemas-microsoft-com:vml"'
+)
+
+
+def _prepare(path) -> Path:
+    """Create the parent folder, so callers can build nested batch folders in one call."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def wrap(paragraph: str, width: int = LINE_CHARS) -> list[str]:
+    """Hard-wrap a paragraph the way a 公文 is typeset: `width` characters per line."""
+    return [paragraph[i:i + width] for i in range(0, len(paragraph), width)] or [""]
+
+
+def make_pdf(path: Path, pages: list[str], font_size: float = 16) -> Path:
+    """A PDF with one page per string, typeset in STSong-Light; paragraphs wrap at 28 characters."""
+    path = _prepare(path)
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    for page in pages:
+        y = A4[1] - 72
+        for paragraph in page.split("\n"):
+            for line in wrap(paragraph):
+                pdf.setFont("STSong-Light", font_size)
+                pdf.drawString(56, y, line)
+                y -= font_size * 1.6
+        pdf.showPage()
+    pdf.save()
+    return Path(path)
+
+
+def make_docx(path: Path, paragraphs: list[str], header: str | None = None, footer: str | None = None,
+              textbox: str | None = None, tracked_insert: str | None = None,
+              tracked_delete: str | None = None, comment: str | None = None,
+              table: list[list[str]] | None = None) -> Path:
+    """A DOCX made by python-docx, with OOXML injected for a text box and tracked changes."""
+    path = _prepare(path)
+    import docx
+
+    document = docx.Document()
+    if header:
+        document.sections[0].header.paragraphs[0].text = header
+    if footer:
+        document.sections[0].footer.paragraphs[0].text = footer
+    for text in paragraphs:
+        document.add_paragraph(text)
+    if table:
+        grid = document.add_table(rows=len(table), cols=len(table[0]))
+        for row, values in zip(grid.rows, table):
+            for cell, value in zip(row.cells, values):
+                cell.text = value
+    last = document.paragraphs[-1] if document.paragraphs else document.add_paragraph("")
+    if textbox:
+        last._p.append(_textbox_run(textbox))
+    if tracked_insert:
+        last._p.append(_tracked("ins", "t", tracked_insert))
+    if tracked_delete:
+        last._p.append(_tracked("del", "delText", tracked_delete))
+    if comment:
+        document.add_comment(document.paragraphs[0].runs, text=comment, author="审核人")
+    document.save(str(path))
+    return Path(path)
+
+
+def _tracked(kind: str, text_tag: str, text: str):
+    xml = (f'<w:{kind} {_NSDECL} w:id="90" w:author="起草人" w:date="2024-05-06T09:00:00Z">'
+           f'<w:r><w:{text_tag} xml:space="preserve">{text}</w:{text_tag}></w:r></w:{kind}>')
+    return etree.fromstring(xml)
+
+
+def _textbox_run(text: str):
+    """A run holding a text box the way Word writes it: DrawingML choice plus a VML fallback."""
+    body = f'<w:txbxContent><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:txbxContent>'
+    xml = (f'<w:r {_NSDECL}><mc:AlternateContent>'
+           f'<mc:Choice Requires="wps"><w:drawing><wp:anchor><a:graphic><a:graphicData>'
+           f'<wps:wsp><wps:txbx>{body}</wps:txbx></wps:wsp>'
+           f'</a:graphicData></a:graphic></wp:anchor></w:drawing></mc:Choice>'
+           f'<mc:Fallback><w:pict><v:shape><v:textbox>{body}</v:textbox></v:shape></w:pict></mc:Fallback>'
+           f'</mc:AlternateContent></w:r>')
+    return etree.fromstring(xml)
+
+
+def make_txt(path: Path, text: str, encoding: str, bom: bool = False) -> Path:
+    """Text in `encoding`; `bom=True` prepends the byte-order mark of a UTF-16/UTF-8 encoding."""
+    path = _prepare(path)
+    boms = {"utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff", "utf-8": b"\xef\xbb\xbf"}
+    data = text.encode(encoding)
+    Path(path).write_bytes((boms[encoding] if bom else b"") + data)
+    return Path(path)
+
+
+_OFD_NS = 'xmlns:ofd="http://www.ofdspec.org/2016"'
+
+
+def make_ofd(path: Path, pages: list[str], template: str | None = None, signed: bool = False,
+             bottom_up: bool = False, doc_dir: str = "Doc_0") -> Path:
+    """A minimal OFD: one TextObject per line (written bottom-up when asked), an optional
+    template page with text, an optional signature list."""
+    path = _prepare(path)
+    files = {"OFD.xml": _ofd_root(doc_dir, signed), f"{doc_dir}/Document.xml": _ofd_document(len(pages), template)}
+    for number, page in enumerate(pages):
+        files[f"{doc_dir}/Pages/Page_{number}/Content.xml"] = _ofd_page(page, template is not None, bottom_up)
+    if template:
+        files[f"{doc_dir}/Tpls/Tpl_0/Content.xml"] = _ofd_page(template, False, False, top=15.0)
+    if signed:
+        files[f"{doc_dir}/Signs/Signatures.xml"] = (
+            f'<ofd:Signatures {_OFD_NS}><ofd:Signature ID="1" BaseLoc="/{doc_dir}/Signs/Sign_0/Signature.xml"/>'
+            f'</ofd:Signatures>')
+        files[f"{doc_dir}/Signs/Sign_0/Signature.xml"] = f'<ofd:Signature {_OFD_NS}/>'
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, xml in files.items():
+            zf.writestr(name, '<?xml version="1.0" encoding="UTF-8"?>' + xml)
+    return Path(path)
+
+
+def _ofd_root(doc_dir: str, signed: bool) -> str:
+    signatures = f"<ofd:Signatures>{doc_dir}/Signs/Signatures.xml</ofd:Signatures>" if signed else ""
+    return (f'<ofd:OFD {_OFD_NS} DocType="OFD" Version="1.1"><ofd:DocBody><ofd:DocInfo><ofd:DocID>t</ofd:DocID>'
+            f'</ofd:DocInfo><ofd:DocRoot>{doc_dir}/Document.xml</ofd:DocRoot>{signatures}</ofd:DocBody></ofd:OFD>')
+
+
+def _ofd_document(pages: int, template: str | None) -> str:
+    tpl = '<ofd:TemplatePage ID="100" BaseLoc="Tpls/Tpl_0/Content.xml"/>' if template else ""
+    refs = "".join(f'<ofd:Page ID="{i + 1}" BaseLoc="Pages/Page_{i}/Content.xml"/>' for i in range(pages))
+    return (f'<ofd:Document {_OFD_NS}><ofd:CommonData><ofd:PageArea><ofd:PhysicalBox>0 0 210 297'
+            f'</ofd:PhysicalBox></ofd:PageArea>{tpl}</ofd:CommonData><ofd:Pages>{refs}</ofd:Pages></ofd:Document>')
+
+
+def _ofd_page(text: str, uses_template: bool, bottom_up: bool, top: float = 37.0) -> str:
+    size, objects = 5.6, []
+    lines = [line for paragraph in text.split("\n") for line in wrap(paragraph)]
+    for number, line in enumerate(lines):
+        y = top + number * size * 1.6
+        objects.append(f'<ofd:TextObject ID="{number + 10}" Font="1" Size="{size}" Boundary="27 {y} 157 {size * 1.2}">'
+                       f'<ofd:TextCode X="0" Y="{size}" DeltaX="g {max(len(line) - 1, 0)} {size}">{_xml_escape(line)}'
+                       f'</ofd:TextCode></ofd:TextObject>')
+    if bottom_up:
+        objects.reverse()
+    template = '<ofd:Template TemplateID="100" ZOrder="Background"/>' if uses_template else ""
+    return (f'<ofd:Page {_OFD_NS}>{template}<ofd:Content><ofd:Layer ID="2">{"".join(objects)}'
+            f'</ofd:Layer></ofd:Content></ofd:Page>')
+
+
+def _xml_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def make_zip_bomb_docx(path: Path, member_bytes: int = 500 * 2**20) -> Path:
+    """A DOCX whose word/document.xml inflates to `member_bytes`; written in 1 MB chunks, never held."""
+    path = _prepare(path)
+    chunk = b"<w:p/>" * (2**20 // 6)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        with zf.open("word/document.xml", "w", force_zip64=True) as member:
+            written = 0
+            while written < member_bytes:
+                member.write(chunk)
+                written += len(chunk)
+    return Path(path)
+
+
+def make_billion_laughs_docx(path: Path, source: Path) -> Path:
+    """Copy a real DOCX (`source`, built by make_docx) with an entity-expansion DTD in document.xml."""
+    path = _prepare(path)
+    dtd = ('<!DOCTYPE w:document [<!ENTITY lol "lol">'
+           + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
+           + "]>")
+    with zipfile.ZipFile(source) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "word/document.xml":
+                head, _, rest = data.decode("utf-8").partition("?>")
+                data = (head + "?>" + dtd + rest.replace("</w:body>", "<w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body>")).encode()
+            dst.writestr(copy.copy(info), data)
+    return Path(path)

@@ -1,0 +1,102 @@
+"""PDF: PDFium fast path on PDFs built with reportlab (STSong-Light), normalisation, garble checks."""
+from __future__ import annotations
+
+import pytest
+
+from gongkai.config import Limits
+from gongkai.pipeline.ingest import parse
+from gongkai.pipeline.ingest.garble import CID, NO_UNICODE_MAP, PRIVATE_USE, garbled_reason, page_garble
+from gongkai.pipeline.ingest.normalize import layout_text
+from gongkai.pipeline.ingest.pdf import pdf_text_careful
+from tests.builders import make_pdf
+
+BODY = ("为切实做好春节期间安全生产工作，防范和遏制重特大事故发生，各单位要严格落实涉密人员管理制度，"
+        "加强值班值守，确保人民群众度过一个安定祥和的节日。")
+
+
+@pytest.fixture(scope="module")
+def notice_pdf(tmp_path_factory):
+    pages = ["机密★1年\n关于做好春节期间安全生产工作的通知\n各区县人民政府：\n" + BODY,
+             "（此件不予公开）\n某某市人民政府办公室2024年1月5日印发"]
+    return make_pdf(tmp_path_factory.mktemp("pdf") / "notice.pdf", pages).read_bytes()
+
+
+def test_pdf_text_pages_and_status(notice_pdf):
+    doc = parse(notice_pdf, "notice.pdf")
+    assert (doc.status, doc.format, doc.pages) == ("ok", "pdf", 2)
+    assert doc.text.startswith("机密★1年\n关于做好春节期间安全生产工作的通知\n各区县人民政府：\n")
+    assert "（此件不予公开）" in doc.text and doc.meta["page_starts"][1] > 0
+
+
+def test_wrapped_body_lines_are_joined_so_phrases_survive(notice_pdf):
+    doc = parse(notice_pdf, "notice.pdf")
+    assert BODY in doc.text                      # the PDF breaks it every 28 characters
+    assert "涉密人员" in doc.text
+
+
+def test_short_lines_keep_their_breaks(notice_pdf):
+    """Title, addressee and 版记 lines are shorter than the column: joining them would merge fields."""
+    lines = parse(notice_pdf, "notice.pdf").text.split("\n")
+    assert "关于做好春节期间安全生产工作的通知" in lines and "各区县人民政府：" in lines
+
+
+def test_careful_path_normalises_the_same_way(notice_pdf):
+    assert pdf_text_careful(notice_pdf) == parse(notice_pdf, "notice.pdf").text
+
+
+def test_layout_text_joins_cjk_punctuation_and_removes_spaced_title():
+    page = "通  知\n" + "各单位要严格落实涉密人员管理制度，加强值班值守，确保人民群众度过一个安" + "\n定祥和的节日。\n2024 年 1 月 5 日"
+    assert layout_text(page) == "通知\n各单位要严格落实涉密人员管理制度，加强值班值守，确保人民群众度过一个安定祥和的节日。\n2024年1月5日"
+    line = "根据《中华人民共和国政府信息公开条例》第十四条的规定，现将有关事项通知如下"
+    assert layout_text(line + "\n，请遵照执行。") == line + "，请遵照执行。"
+
+
+def test_layout_text_keeps_latin_breaks():
+    assert layout_text("Layout key for official document of Party and\ngovernment organs") == \
+        "Layout key for official document of Party and\ngovernment organs"
+
+
+def test_image_only_pdf_is_unreadable(tmp_path):
+    from PIL import Image
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "scan.pdf"
+    pdf = canvas.Canvas(str(path))
+    image = Image.new("L", (200, 280), 255)
+    pdf.drawImage(ImageReader(image), 0, 0, 595, 842)
+    pdf.showPage()
+    pdf.save()
+    doc = parse(path.read_bytes(), "scan.pdf")
+    assert (doc.status, doc.error) == ("unreadable", "no text layer (image-only or scanned pages)")
+    assert doc.meta["scanned_pages"] == [1]
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("(cid:12)(cid:345)(cid:77) (cid:8)(cid:9)", CID),
+    ("\ue001\ue002\ue003\ue004 通知", PRIVATE_USE),
+    ("\ufffd\ufffd\ufffd\ufffd关于", PRIVATE_USE),
+    ("¹ØÓÚ¼ÓÇ¿°²È«Éú²ú¹¤×÷µÄÍ¨Öª", NO_UNICODE_MAP),   # 关于加强安全生产工作的通知, GBK read as Latin-1
+])
+def test_garbled_pages_are_recognised(text, kind):
+    assert page_garble(text) == kind
+
+
+@pytest.mark.parametrize("text", [
+    "关于加强安全生产工作的通知", "Peněžní prostředky na účtech", "Straße und Café in München",
+    "金额：¥1,280.00，温度 25°C ± 2", "平成™—年›月™œ日金曜日官報第›号" + "右す は と は さま 進る ば路以六四三お一に" * 3,
+])
+def test_real_text_is_not_called_garbled(text):
+    assert page_garble(text) is None
+
+
+def test_garbled_reason_wording():
+    assert garbled_reason({1: CID, 3: CID, 4: NO_UNICODE_MAP}, 5) == \
+        "text is garbled on 3 of 5 pages: (cid:NNN) glyphs / fonts without a Unicode map"
+
+
+def test_page_limit_truncates_and_flags(tmp_path):
+    data = make_pdf(tmp_path / "long.pdf", [f"第{i}页 关于印发工作要点的通知" for i in range(1, 6)]).read_bytes()
+    doc = parse(data, "long.pdf", Limits(max_pages=2))
+    assert doc.pages == 5 and doc.meta["pages_read"] == 2 and "truncated" in doc.flags
+    assert "第2页" in doc.text and "第3页" not in doc.text
