@@ -81,7 +81,7 @@ def classify(
 
     if no_default_list and not negative_list:
         fail("--no-default-negative-list needs at least one --negative-list FILE")
-    load_negative_list(negative_list, include_default=not no_default_list)  # refuse a bad list up front
+    _load_list_or_fail(negative_list, include_default=not no_default_list)  # refuse a bad list up front
     settings = Settings(model_path=str(model) if model else None,
                         negative_lists=tuple(str(p) for p in negative_list),
                         include_default_list=not no_default_list)
@@ -90,6 +90,18 @@ def classify(
     summary = _run_with_progress(paths, db, batch, settings, workers, total)
     counts = batch_counts(connect(db), batch)
     _print_summary(summary, counts)
+
+
+def _load_list_or_fail(files, include_default: bool):
+    """Load negative lists; a malformed one is refused with every problem and its line."""
+    from gongkai.pipeline.detect.negative_list import NegativeListError, load_negative_list
+
+    try:
+        return load_negative_list(files, include_default=include_default)
+    except NegativeListError as exc:
+        for problem in exc.problems:
+            typer.echo(f"{problem.file or ''}:{problem.line}: {problem.message}", err=True)
+        fail(f"negative list refused: {exc}")
 
 
 def _run_with_progress(paths, db, batch, settings, workers, total):
@@ -170,7 +182,7 @@ def neglist_check(file: Path = typer.Argument(..., help="A negative list (TOML).
 
     problems = check_negative_list(file)
     for p in problems:
-        typer.echo(f"{file}:{p.line}: {p.message}")
+        typer.echo(f"{p.file or file}:{p.line}: {p.message}")
     if problems:
         fail(f"{file}: {len(problems)} problem(s)")
     typer.echo(f"{file}: ok")
@@ -183,20 +195,22 @@ def neglist_explain(file: Path = typer.Argument(..., help="A negative list (TOML
     """Show which entries of a list match a document, and where."""
     from rich.table import Table
 
-    from gongkai.pipeline.detect.negative_list import explain, load_negative_list
+    from gongkai.pipeline.detect.negative_list import explain
     from gongkai.pipeline.extract import extract_fields
     from gongkai.pipeline.ingest import parse
 
-    neglist = load_negative_list([], True) if str(file) == "default" else load_negative_list([file], False)
+    default = str(file) == "default"
+    neglist = _load_list_or_fail([] if default else [file], include_default=default)
     parsed = parse(doc.read_bytes(), doc.name)
     if parsed.status != "ok":
         fail(f"{doc}: {parsed.status}: {parsed.error}")
     matches = explain(neglist, parsed.text, extract_fields(parsed.text))
     table = Table(title=f"{doc.name}: {len(matches)} match(es) of {file}")
-    for col in ("entry", "item 事项", "ground 依据", "match in context"):
-        table.add_column(col)
+    for col in ("entry", "item 事项", "ground 依据", "match in context", "status"):
+        table.add_column(col, overflow="fold")
     for m in matches:
-        table.add_row(m.entry_id, m.item, m.ground, m.context)
+        status = f"cancelled by「{m.excluded_by}」" if m.excluded_by else m.entry.severity
+        table.add_row(m.entry.id, m.entry.item, m.entry.ground, m.context(parsed.text), status)
     console().print(table)
 
 

@@ -60,15 +60,15 @@ def test_full_review_then_publish_masks_catalogues_and_withholds(work):
     decide(db, ids["secret.docx"], "non_disclosure", "王敏", "--ground", "state_secret", "--reason", "涉密")
     run("publish", "--db", str(db), "--batch", "b1", "--out", str(pub))
     rows = published(pub)
-    assert set(rows) == {"关于2026年度农村危房改造补助对象的公示", "关于恒丰包装材料有限公司扩建用地有关问题的复函"}
-    notice = rows["关于2026年度农村危房改造补助对象的公示"]
+    assert set(rows) == {"青石岭镇人民政府关于2026年度农村危房改造补助对象的公示", "临江市自然资源局关于恒丰包装材料有限公司扩建用地有关问题的复函"}
+    notice = rows["青石岭镇人民政府关于2026年度农村危房改造补助对象的公示"]
     assert notice["attribute"] == "proactive" and notice["attribute_name"] == "主动公开"
     assert "330522195803120415" not in notice["body"] and "33*************415" in notice["body"]
     assert "13857221346" not in notice["body"] and "138****1346" in notice["body"]
     assert "0572-2539011" in notice["body"]  # the office's public number stays
     redactions = json.loads(notice["redactions"])
     assert redactions["count"] >= 2 and redactions["kinds"]["personal_id"] == 1
-    letter = rows["关于恒丰包装材料有限公司扩建用地有关问题的复函"]
+    letter = rows["临江市自然资源局关于恒丰包装材料有限公司扩建用地有关问题的复函"]
     assert letter["attribute"] == "on_request" and letter["body"] is None
     secret = sqlite3.connect(pub).execute("SELECT COUNT(*) FROM documents WHERE body LIKE '%民兵%'").fetchone()[0]
     assert secret == 0
@@ -104,8 +104,8 @@ def test_republish_is_idempotent_frozen_until_reopened_then_updated(work):
     decide(db, ids["letter.txt"], "non_disclosure", "李华", "--override", "--ground", "third_party", "--reason", "企业信息")
     run("publish", "--db", str(db), "--batch", "b1", "--out", str(pub))
     after = published(pub)
-    assert set(after) == {"关于2026年度农村危房改造补助对象的公示"}
-    assert after["关于2026年度农村危房改造补助对象的公示"] == first["关于2026年度农村危房改造补助对象的公示"]
+    assert set(after) == {"青石岭镇人民政府关于2026年度农村危房改造补助对象的公示"}
+    assert after["青石岭镇人民政府关于2026年度农村危房改造补助对象的公示"] == first["青石岭镇人民政府关于2026年度农村危房改造补助对象的公示"]
     actions = [r["action"] for r in json.loads(run("review", "history", str(ids["letter.txt"]), "--db", str(db),
                                                    "--json").stdout)]
     assert actions == ["decide", "publish", "publish", "decide", "publish"]
@@ -120,7 +120,7 @@ def test_a_hit_cleared_as_not_personal_is_left_unmasked_and_audited(work):
     decide(db, ids["letter.txt"], "on_request", "王敏", "--reason", "特定企业")
     decide(db, ids["secret.docx"], "non_disclosure", "王敏", "--ground", "state_secret", "--reason", "涉密")
     run("publish", "--db", str(db), "--batch", "b1", "--out", str(pub))
-    body = published(pub)["关于2026年度农村危房改造补助对象的公示"]["body"]
+    body = published(pub)["青石岭镇人民政府关于2026年度农村危房改造补助对象的公示"]["body"]
     assert "13857221346" in body and "330522195803120415" not in body
     history = run("review", "history", str(ids["publicity.txt"]), "--db", str(db)).stdout
     assert "not_personal" in history and "村委会公开值班电话" in history

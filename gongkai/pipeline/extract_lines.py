@@ -12,7 +12,7 @@ WRAP_LINE_MAX = 50       # characters in the earlier lines of a wrapped title
 SIGNATURE_LINE_MAX = 60  # characters in a (possibly joint) signature line
 
 # Titles that end in no 文种 (laws, rules, plans, replies to deputies' proposals): doc_type `other`.
-_OTHER_TITLE = re.compile(r"(条例|办法|规定|细则|方案|规划|规则|解释|要点|纲要|守则|章程|答复|法)(?:[（(][^（）()]{1,14}[）)])?$")
+_OTHER_TITLE = re.compile(r"(条例|办法|规定|细则|方案|规划|规则|解释|要点|纲要|守则|章程|答复|法|公示|名单|清单|计划|总结|须知|指南|简报)(?:[（(][^（）()]{1,14}[）)])?$")
 _NOT_ADDRESSEE = re.compile(r"^(?:出席|列席|请假|记录|主持|参加|附件|抄送|签发人|联系人)|如下[：:]$")
 _HAS_CJK = re.compile(f"[{P.CJK}]")
 _CLAUSE_PUNCTUATION = re.compile("[，。；：]")
