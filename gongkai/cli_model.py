@@ -20,7 +20,8 @@ def train(
     out: Path = typer.Option(..., "--out", help="Where to write the model, e.g. models/2026-11."),
     cv: int = typer.Option(5, "--cv", help="Folds for cross-validation and threshold calibration (0: none)."),
     seed: int = typer.Option(20261122, "--seed"),
-    epochs: int = typer.Option(12, "--epochs"),
+    epochs: int = typer.Option(20, "--epochs"),
+    holdout: float = typer.Option(0.1, "--holdout", help="Share of the corpus kept out of training, for a final check (0: none)."),
     extra: list[Path] = typer.Option([], "--extra", help="A folder of published documents, read as extra 主动公开 examples."),
     from_db: list[Path] = typer.Option([], "--from-db", help="A working database: add the documents reviewers decided."),
 ) -> None:
@@ -35,9 +36,10 @@ def train(
         raise ValueError(f"{out} exists and is not a model folder; choose another --out")
     examples = gather_examples(corpus, extra, from_db)
     con = console()
-    con.print(f"training on {len(examples)} documents ({cv}-fold cross-validation first)…")
+    con.print(f"training on {len(examples)} documents less a {holdout:.0%} hold-out "
+              f"({cv}-fold cross-validation first)…")
     with con.status("training…"):
-        result = run_train(examples, out, cv=cv, config=TrainConfig(seed=seed, epochs=epochs))
+        result = run_train(examples, out, cv=cv, config=TrainConfig(seed=seed, epochs=epochs), holdout=holdout)
     write_card(out, result.meta)
     if result.cv:
         print_metrics(result.cv.to_dict(), f"{cv}-fold cross-validation")
@@ -51,6 +53,7 @@ def evaluate(
     assume_label: Optional[str] = typer.Option(None, "--assume-label",
                                                help="Take every document of the folder as this label (e.g. proactive for published pages)."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    record: bool = typer.Option(False, "--record", help="Store the figures in the model's metadata and card."),
 ) -> None:
     """Per-class precision/recall/F1, macro-F1, confusion, leak count and review rate."""
     from gongkai.pipeline.classify.session import evaluate as run_eval
@@ -61,6 +64,10 @@ def evaluate(
     for path in [model, compare] if compare else [model]:
         metrics, version = run_eval(examples, path)
         results[version] = metrics.to_dict()
+        if record:
+            from gongkai.pipeline.classify.session import record_evaluation
+
+            record_evaluation(path, corpus, assume_label, results[version])
     if as_json:
         typer.echo(json.dumps(results, ensure_ascii=False, indent=2))
         return

@@ -117,3 +117,10 @@ def test_declared_partial_disclosure_is_reviewed():
 def test_personal_data_reason_names_partial_disclosure():
     p = run(hits=[hit("personal_id"), hit("personal_id"), hit("mobile")])
     assert any("身份证号×2" in r and "条例第三十七条" in r for r in p.review_reasons)
+
+
+@pytest.mark.parametrize("fields", [HeaderFields(doc_type="请示"), HeaderFields(doc_type="报告", signer="邵光明")])
+def test_upward_documents_proposed_public_are_reviewed(fields):
+    p = run(fields=fields)
+    assert p.proposed_attribute == "proactive" and p.needs_review
+    assert any("过程性信息" in r for r in p.review_reasons)

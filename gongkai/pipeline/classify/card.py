@@ -13,7 +13,8 @@ def metrics_markdown(m: dict) -> str:
         c = m["per_class"][label]
         lines.append(f"| {ATTRIBUTES[label]} `{label}` | {c['precision']:.3f} | {c['recall']:.3f} | "
                      f"{c['f1']:.3f} | {c['support']} |")
-    lines += ["", f"- macro-F1: **{m['macro_f1']:.3f}**, accuracy {m['accuracy']:.3f}",
+    lines += ["", f"- macro-F1 (over the classes present in the labels): **{m['macro_f1']:.3f}**, "
+              f"accuracy {m['accuracy']:.3f}",
               f"- leaks: **{m['leak_count']}**",
               f"- review rate: {m['review_rate']:.1%} of all documents; "
               f"**{m['review_rate_no_rules']:.1%}** of the {m['no_rule_docs']} documents no rule sends to review",
@@ -40,7 +41,9 @@ def write_card(out: Path, meta: dict, extra_sections: dict[str, str] | None = No
         "detectors' hits and sends every risky or doubtful document to review.", "",
         "## Data",
         f"Examples: {counts}. Sources: {sources}. See `corpus/README.md` (the datasheet).",
-        "" if "extra" not in meta.get("sources", {}) else
+        f"{len(meta.get('holdout', []))} further documents of the corpus were held out of training and "
+        "cross-validation (listed in `gongkai.json`); `tests/test_shipped_model.py` checks the model on them.",
+        "" if not any(k.startswith("extra") for k in meta.get("sources", {})) else
         "Extra examples were read from a folder given with `--extra` and labelled `proactive` "
         "(published documents).", "",
         "## Config",
@@ -57,6 +60,10 @@ def write_card(out: Path, meta: dict, extra_sections: dict[str, str] | None = No
         parts += [f"## Cross-validated metrics ({cv['extra'].get('folds', 5)}-fold)",
                   "Each fold is judged with thresholds calibrated on the other folds only.", "",
                   metrics_markdown(cv), ""]
+    for name, m in meta.get("evaluations", {}).items():
+        parts += [f"## Evaluation on `{name}`",
+                  f"Recorded by `gongkai evaluate --record` ({m['n']} documents; the model's own thresholds).", "",
+                  metrics_markdown(m), ""]
     for title, body in (extra_sections or {}).items():
         parts += [f"## {title}", body, ""]
     parts += ["## Limits",

@@ -56,6 +56,7 @@ def decide(inp: PolicyInput) -> Proposal:
     reasons += _flag_reasons(inp.flags)
     reasons += _model_reasons(inp, attribute, confidence)
     reasons += _declared_reasons(inp.fields, attribute)
+    reasons += _upward_reasons(inp.fields, attribute)
     if attribute == "non_disclosure":
         reasons.append("拟不予公开：须经保密审查确认理由")
     explanation = _explain(attribute, confidence, ground, evidence, inp)
@@ -141,6 +142,16 @@ def _declared_reasons(fields: HeaderFields, attribute: str | None) -> list[str]:
         return [f"附注声明{ATTRIBUTES[declared]}，与拟定的{ATTRIBUTES[attribute]}不一致"]
     if fields.declared_text and "删减" in fields.declared_text:
         return ["附注声明删减后公开：须确认删减内容"]
+    return []
+
+
+def _upward_reasons(fields: HeaderFields, attribute: str | None) -> list[str]:
+    """请示 and documents with a 签发人 go upward: local rules treat them as process information."""
+    if attribute == "non_disclosure":
+        return []
+    if fields.doc_type == "请示" or fields.signer:
+        what = "请示" if fields.doc_type == "请示" else f"有签发人（{fields.signer}）的上行文"
+        return [f"{what}：通常属过程性信息（条例第十六条第二款），须确认能否公开"]
     return []
 
 

@@ -18,6 +18,16 @@ class TrainResult:
     thresholds: dict = field(default_factory=dict)
 
 
+def _relative(path: str) -> str:
+    """Held-out files are recorded relative to the repository when they live in it."""
+    from gongkai.pipeline.classify.model import MODELS_DIR
+
+    try:
+        return str(Path(path).resolve().relative_to(MODELS_DIR.parent))
+    except ValueError:
+        return str(path)
+
+
 def rule_resources():
     from gongkai.pipeline.process import Settings, load_resources
 
@@ -35,12 +45,25 @@ def gather_examples(corpus: Path | None, extra: list[Path], from_db: list[Path])
     return examples
 
 
+def split_holdout(examples: list[Example], share: float, seed: int) -> tuple[list[Example], list[Example]]:
+    """A stratified share of the examples the model never sees, for the shipped-model accuracy test."""
+    from gongkai.pipeline.classify.train import folds
+
+    if share <= 0:
+        return examples, []
+    k = max(2, round(1 / share))
+    assignment = folds(examples, k, seed + 1)
+    return ([e for e, f in zip(examples, assignment) if f != 0], [e for e, f in zip(examples, assignment) if f == 0])
+
+
 def train(examples: list[Example], out: Path, cv: int = 5, config: TrainConfig = TrainConfig(),
-          progress=None) -> TrainResult:
-    """Cross-validate (metrics + calibrated thresholds), then fit on everything and save."""
+          progress=None, holdout: float = 0.0) -> TrainResult:
+    """Hold out a slice, cross-validate the rest (metrics + thresholds), fit on the rest and save."""
     res = rule_resources()
+    examples, held = split_holdout(examples, holdout, config.seed)
     evidence = gather_evidence(examples, res)
     meta = base_meta(out.name, examples, config)
+    meta["holdout"] = sorted(_relative(e.path) for e in held)
     cv_metrics, thresholds = None, {}
     if cv and cv > 1:
         probs, assignment = cross_val_probs(examples, cv, config, progress)
@@ -68,6 +91,21 @@ def evaluate(examples: list[Example], model_path: Path | None) -> tuple[Metrics,
     probs = clf.predict_many([e.text if e.status == "ok" else "" for e in examples])
     proposals = [propose(ev, p, clf.thresholds, res.negative_list) for ev, p in zip(evidence, probs)]
     return score(evidence, proposals), clf.version
+
+
+def record_evaluation(model_path: Path | None, corpus: Path, assume_label: str | None, metrics: dict) -> None:
+    """Keep an evaluation in the model's metadata and rewrite its card, so the card stays true."""
+    import json
+
+    from gongkai.pipeline.classify.card import write_card
+    from gongkai.pipeline.classify.model import META_FILE, default_model_path
+
+    folder = Path(model_path) if model_path else default_model_path()
+    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    key = corpus.resolve().name + (f" (every document taken as {assume_label})" if assume_label else "")
+    meta.setdefault("evaluations", {})[key] = {k: v for k, v in metrics.items() if k != "extra"}
+    (folder / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_card(folder, meta)
 
 
 def examples_for_evaluation(corpus: Path, assume_label: str | None) -> list[Example]:
