@@ -10,7 +10,7 @@ import pytest
 
 from tests.builders import make_docx, make_txt
 from tests.test_cli_batch import GONGKAI, run
-from tests.test_review_publish import LETTER
+from tests.test_cli_batch import REQUEST
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -20,7 +20,7 @@ def work(tmp_path):
     box = tmp_path / "inbox"
     box.mkdir()
     make_docx(box / "secret.docx", ["关于民兵应急分队编组的通知", "现将编组方案印发给你们。"], header="机密★5年")
-    make_txt(box / "letter.txt", LETTER, "utf-8")
+    make_txt(box / "request.txt", REQUEST, "utf-8")
     db = tmp_path / "work.sqlite"
     run("classify", str(box), "--db", str(db), "--batch", "b1", "--workers", "1")
     ids = {os.path.basename(r["path"]): r["id"] for r in

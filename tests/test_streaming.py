@@ -1,0 +1,66 @@
+"""A batch streams through `classify_batch`: files are hashed as they are needed and results are
+written in chunks and dropped, so memory does not grow with the size of the batch."""
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+
+import pytest
+
+from benchmarks.corpus import CORPUS, document_text, load_source
+from gongkai.pipeline import runner, store
+from gongkai.pipeline.batch import classify_batch
+from gongkai.pipeline.process import DocumentResult, Settings
+
+pytestmark = pytest.mark.slow
+FILES = 300                     # several times the write chunk, so holding the batch would show
+SAMPLE_EVERY = 10               # counting live objects walks the whole heap: not after every file
+
+
+@pytest.fixture(scope="module")
+def txt_batch(tmp_path_factory) -> Path:
+    """300 distinct drafts as UTF-8 TXT, derived from corpus/docs."""
+    if not any(CORPUS.glob("*.txt")):
+        pytest.skip("corpus/docs has no drafts to derive documents from")
+    folder = tmp_path_factory.mktemp("stream")
+    source = load_source()
+    for index in range(FILES):
+        (folder / f"d{index:05d}.txt").write_text(document_text(source, index), encoding="utf-8")
+    return folder
+
+
+def live_results() -> int:
+    return sum(1 for obj in gc.get_objects() if type(obj) is DocumentResult)
+
+
+class Probe:
+    """on_result callback: samples how many results are alive and how many files were hashed."""
+
+    def __init__(self, hashed: list[str]) -> None:
+        self.hashed, self.calls, self.peak_live = hashed, 0, 0
+        self.hashed_at_first: int | None = None
+        self.baseline = live_results()
+
+    def __call__(self) -> None:
+        self.calls += 1
+        if self.hashed_at_first is None:
+            self.hashed_at_first = len(self.hashed)
+        if self.calls % SAMPLE_EVERY == 0:
+            self.peak_live = max(self.peak_live, live_results() - self.baseline)
+
+
+def test_results_are_written_and_dropped_in_chunks(txt_batch, tmp_path, monkeypatch):
+    hashed: list[str] = []
+    real_sha = runner.file_sha256
+    monkeypatch.setattr(runner, "file_sha256", lambda path: hashed.append(path) or real_sha(path))
+    probe = Probe(hashed)
+    summary = classify_batch([str(txt_batch)], tmp_path / "s.sqlite", "stream", Settings(), workers=1,
+                             on_result=probe)
+    assert summary.processed == FILES
+    assert store.connect(tmp_path / "s.sqlite").execute("SELECT count(*) FROM items").fetchone()[0] == FILES
+    assert probe.calls == FILES
+    # At most one open chunk plus what is in flight: far below the 300 documents of the batch.
+    assert 0 < probe.peak_live <= runner.WRITE_EVERY + 4
+    # The first result arrived while most files were still unread: discovery is lazy too.
+    assert probe.hashed_at_first < FILES // 4
+
