@@ -100,3 +100,15 @@ def test_page_limit_truncates_and_flags(tmp_path):
     doc = parse(data, "long.pdf", Limits(max_pages=2))
     assert doc.pages == 5 and doc.meta["pages_read"] == 2 and "truncated" in doc.flags
     assert "第2页" in doc.text and "第3页" not in doc.text
+
+
+def test_a_full_width_title_and_the_addressee_line_are_not_joined_as_wraps(tmp_path):
+    from gongkai.pipeline.extract import extract_fields
+
+    title = "长兴湾市人民政府关于加快发展生态茶产业的意见"        # 23 of 28 characters: looks full
+    addressees = "各县（区）人民政府，市政府各部门、各直属单位："
+    body = "茶产业是我市山区群众增收的主导产业。为推动生态茶产业提质增效，促进农民持续增收，现提出如下意见。"
+    path = make_pdf(tmp_path / "t.pdf", ["\n".join([title, addressees, body])])
+    fields = extract_fields(parse(path.read_bytes(), path.name).text)
+    assert fields.title == title and fields.doc_type == "意见"
+    assert fields.addressees == ["各县（区）人民政府", "市政府各部门", "各直属单位"]

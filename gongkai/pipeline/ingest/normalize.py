@@ -87,8 +87,15 @@ def join_wrapped_lines(lines: list[str]) -> str:
     return "\n".join(out)
 
 
+# A full-width line that is a whole 标题 (…的通知), or a 主送 line (…：) on either side, is not a wrap.
+_TITLE_END = re.compile(r"的(?:决议|决定|命令|公报|公告|通告|意见|通知|通报|报告|请示|批复|议案|函|复函|纪要)$")
+_ADDRESSEE_MAX = 60
+
+
 def _joins(prev: str, nxt: str) -> bool:
     if not prev or not nxt:
+        return False
+    if _TITLE_END.search(prev) or prev.endswith("：") or (nxt.endswith(("：", ":")) and len(nxt) <= _ADDRESSEE_MAX):
         return False
     a, b = prev[-1], nxt[0]
     if not (_JOINABLE_RE.match(a) and _JOINABLE_RE.match(b)):
