@@ -29,9 +29,22 @@ def _prepare(path) -> Path:
     return path
 
 
+# 禁则: closing punctuation never starts a line; typesetters squeeze it onto the line before.
+NO_LINE_START = set("。，、；：？！）」』》〉”’…%")
+
+
 def wrap(paragraph: str, width: int = LINE_CHARS) -> list[str]:
-    """Hard-wrap a paragraph the way a 公文 is typeset: `width` characters per line."""
-    return [paragraph[i:i + width] for i in range(0, len(paragraph), width)] or [""]
+    """Hard-wrap a paragraph the way a 公文 is typeset: `width` characters per line, no line
+    starting with closing punctuation."""
+    lines: list[str] = []
+    i = 0
+    while i < len(paragraph):
+        end = i + width
+        while end < len(paragraph) and paragraph[end] in NO_LINE_START:
+            end += 1
+        lines.append(paragraph[i:end])
+        i = end
+    return lines or [""]
 
 
 def make_pdf(path: Path, pages: list[str], font_size: float = 16) -> Path:

@@ -31,7 +31,7 @@ def model_dir(tmp_path_factory) -> Path:
     from gongkai.pipeline.classify.train import save_model
 
     out = tmp_path_factory.mktemp("model") / "tiny"
-    save_model(train_small(corpus_examples()[::8], epochs=2, log=lambda _: None), out, {"version": "tiny"})
+    save_model(train_small(corpus_examples()[::8], epochs=2), out, {"version": "tiny"})
     return out
 
 

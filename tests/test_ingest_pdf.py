@@ -112,3 +112,20 @@ def test_a_full_width_title_and_the_addressee_line_are_not_joined_as_wraps(tmp_p
     fields = extract_fields(parse(path.read_bytes(), path.name).text)
     assert fields.title == title and fields.doc_type == "意见"
     assert fields.addressees == ["各县（区）人民政府", "市政府各部门", "各直属单位"]
+
+
+def test_glyphs_pdfium_leaves_out_of_its_text_page_are_recovered(tmp_path):
+    # One-glyph lines in a non-embedded CID font: PDFium's text page silently omits them.
+    path = make_pdf(tmp_path / "single.pdf", ["第一行文字写满二十八个字符的内容用于测试换行情况到此为止", "。", "报",
+                                               "第二段落的文字内容"])
+    parsed = parse(path.read_bytes(), path.name)
+    assert "。" in parsed.text and "报" in parsed.text
+    assert parsed.meta["careful_pages"] == [2, 3]
+
+
+def test_builders_never_start_a_line_with_closing_punctuation():
+    from tests.builders import NO_LINE_START, wrap
+
+    lines = wrap("甲" * 28 + "。" + "乙" * 27 + "，、" + "丙" * 5)
+    assert lines[0].endswith("。") and lines[1].endswith("，、")
+    assert not any(line[0] in NO_LINE_START for line in lines)

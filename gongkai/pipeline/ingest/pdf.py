@@ -9,6 +9,7 @@ some fonts PDFium cannot (glyph-name encodings, the Japanese gazette sample).
 """
 from __future__ import annotations
 
+import ctypes
 import io
 import logging
 from dataclasses import dataclass, field
@@ -82,11 +83,13 @@ def _read_pages(pdf, data: bytes, count: int, deadline: float, limits: Limits) -
 def _add_page(pdf, index: int, pages: _Pages, careful: "_CarefulReader") -> None:
     page = pdf[index]
     try:
-        text, kind, scanned = _read_page(page)
+        text, kind, scanned, silent = _read_page(page)
     finally:
         page.close()
     if kind:
         text, kind = careful.second_opinion(index, text, kind, pages)
+    elif silent:
+        text = careful.fill_in(index, text, pages)
     pages.texts.append("" if kind else layout_text(text.replace("\ufffe", "-")))  # PDFium's soft hyphen
     if kind:
         pages.garbled[index + 1] = kind
@@ -94,17 +97,50 @@ def _add_page(pdf, index: int, pages: _Pages, careful: "_CarefulReader") -> None
         pages.scanned.append(index + 1)
 
 
-def _read_page(page) -> tuple[str, str | None, bool]:
-    """One page's raw text, its garble kind (or None) and whether it looks like a scan."""
+def _read_page(page) -> tuple[str, str | None, bool, bool]:
+    """One page's raw text, its garble kind (or None), whether it looks like a scan, and
+    whether PDFium silently left out a text object (see _silent_text_objects)."""
     textpage = page.get_textpage()
     try:
         n = textpage.count_chars()
         text = textpage.get_text_range() if n > 0 else ""
         kind = page_garble(text) or (NO_UNICODE_MAP if _map_error_share(textpage, n) > MAP_ERROR_SHARE else None)
+        silent = _silent_text_objects(page, textpage)
     finally:
         textpage.close()
     scanned = visible_count(text) < SCAN_MAX_CHARS and _image_share(page) >= SCAN_MIN_IMAGE_SHARE
-    return text, kind, scanned
+    return text, kind, scanned, silent
+
+
+def _silent_text_objects(page, textpage) -> bool:
+    """True when a text object on the page yields no text at all.
+
+    PDFium leaves some glyphs out of its text page without any error — seen with one-glyph
+    text objects in non-embedded CID fonts (a line holding only `。`). The object is still on
+    the page, so an object with no text, where the text page has no character either, means
+    the page's text is incomplete. (PDFium also drops the overprinted copy of fake-bold text on
+    purpose; that copy lies on top of text it kept, so it does not count.)
+    """
+    raw_page, raw_text = page.raw, textpage.raw
+    for i in range(pdfium_raw.FPDFPage_CountObjects(raw_page)):
+        obj = pdfium_raw.FPDFPage_GetObject(raw_page, i)
+        if (pdfium_raw.FPDFPageObj_GetType(obj) == pdfium_raw.FPDF_PAGEOBJ_TEXT
+                and pdfium_raw.FPDFTextObj_GetText(obj, raw_text, None, 0) <= 2  # 2 bytes: just the NUL
+                and not _text_within(obj, raw_text)):
+            return True
+    return False
+
+
+def _text_within(obj, raw_text) -> bool:
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    if not pdfium_raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+        return True  # no box: nothing to go on, trust the text page
+    if right.value - left.value < 0.5 or top.value - bottom.value < 0.5:
+        # No extent: an empty run in an embedded font, or a glyph of a font PDFium does not
+        # have (not embedded), which it cannot measure and so leaves out: that one is lost.
+        return bool(pdfium_raw.FPDFFont_GetIsEmbedded(pdfium_raw.FPDFTextObj_GetFont(obj)))
+    return pdfium_raw.FPDFText_GetBoundedText(raw_text, left.value, top.value, right.value, bottom.value,
+                                              None, 0) > 0
 
 
 def _map_error_share(textpage, n: int) -> float:
@@ -167,6 +203,15 @@ class _CarefulReader:
             pages.careful.append(index + 1)
             return other, None
         return text, kind
+
+    def fill_in(self, index: int, text: str, pages: _Pages) -> str:
+        """The page as pdfplumber reads it, when PDFium left text out and pdfplumber has more."""
+        other = self._page_text(index)
+        if (other and "(cid:" not in other and page_garble(other) is None
+                and visible_count(other) > visible_count(text)):
+            pages.careful.append(index + 1)
+            return other
+        return text
 
     def close(self) -> None:
         if self._pdf is not None:

@@ -1,0 +1,1 @@
+"""Benchmarks of gongkai against the obvious ways (`make bench`; see README.md)."""
