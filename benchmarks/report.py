@@ -90,5 +90,20 @@ def save(stamp: str, title: str, rows: list[Row], figures: list[Figure], context
     path = RESULTS / f"{stamp}.json"
     path.write_text(text, encoding="utf-8")
     (RESULTS / "latest.json").write_text(text, encoding="utf-8")
-    (RESULTS / "latest.md").write_text(markdown_table(title, rows, figures, context), encoding="utf-8")
+    table = markdown_table(title, rows, figures, context)
+    (RESULTS / "latest.md").write_text(table, encoding="utf-8")
+    if context.get("mode") == "full":
+        update_readme(table)
     return path
+
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def update_readme(table: str) -> None:
+    """Replace the README's benchmark block, so it always shows the latest full run."""
+    text = README.read_text(encoding="utf-8")
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        README.write_text(f"{head}{START}\n{table.strip()}\n{END}{rest.split(END, 1)[1]}", encoding="utf-8")
