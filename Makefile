@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench clean legacy-formats
+.PHONY: install demo test bench bench-font clean legacy-formats
 
 install: $(STAMP)
 
@@ -23,8 +23,14 @@ demo: install
 test: install
 	$(BIN)/python -m pytest -q
 
-bench: install
+bench: install bench-font
 	$(BIN)/python -m benchmarks.run
+
+# The benchmark's PDFs embed a Song font as real 公文 do; without it they fall back to a
+# non-embedded standard font (see benchmarks/README.md). Best effort: needs apt and root.
+bench-font:
+	@test -f /usr/share/fonts/truetype/arphic/uming.ttc || apt-get install -y -qq fonts-arphic-uming >/dev/null 2>&1 || \
+		echo "note: fonts-arphic-uming not installed; benchmark PDFs use a non-embedded font"
 
 # Optional: a converter for Word 97-2003 (.doc) and WPS (.wps) files.
 legacy-formats:

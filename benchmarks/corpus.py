@@ -129,16 +129,17 @@ def wrapped_lines(text: str, width: int = LINE_CHARS) -> list[str]:
 
 
 def write_pdf(path: Path, text: str) -> int:
-    """A PDF typeset in STSong-Light, 22 lines of 28 characters a page; returns the page count."""
+    """A PDF typeset in an embedded Song font (see pdf_font), 22 lines of 28 characters a page;
+    returns the page count."""
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
-    _register_font()
+    font = _register_font()
     pdf = canvas.Canvas(str(path), pagesize=A4, invariant=1)
     lines = [ln for ln in wrapped_lines(text) if ln]   # blank lines would waste a 22-line page
     pages = max(math.ceil(len(lines) / PAGE_LINES), 1)
     for page in range(pages):
-        pdf.setFont("STSong-Light", 16)
+        pdf.setFont(font, 16)
         y = A4[1] - 100
         for line in lines[page * PAGE_LINES:(page + 1) * PAGE_LINES]:
             pdf.drawString(80, y, line)
@@ -148,17 +149,35 @@ def write_pdf(path: Path, text: str) -> int:
     return pages
 
 
-_FONT_READY = False
+# Real 公文 PDFs (WPS, Word) embed their fonts. AR PL UMing, a Song face from Debian's
+# fonts-arphic-uming (`make bench` installs it when it can), is embedded the same way; without it
+# the batch falls back to STSong-Light, a standard CJK font that is *not* embedded, which PDFium
+# cannot measure for one-glyph lines (gongkai then re-reads those pages with pdfplumber: slower).
+EMBEDDED_FONT = Path("/usr/share/fonts/truetype/arphic/uming.ttc")
+_FONT: str | None = None
 
 
-def _register_font() -> None:
-    global _FONT_READY
-    if not _FONT_READY:
+def pdf_font() -> str:
+    """The font the batch's PDFs are typeset in, named for the manifest and the table."""
+    return "AR PL UMing (embedded)" if EMBEDDED_FONT.exists() else "STSong-Light (not embedded)"
+
+
+def _register_font() -> str:
+    global _FONT
+    if _FONT is None:
         from reportlab.pdfbase import pdfmetrics
-        from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
-        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-        _FONT_READY = True
+        if EMBEDDED_FONT.exists():
+            from reportlab.pdfbase.ttfonts import TTFont
+
+            pdfmetrics.registerFont(TTFont("UMing", str(EMBEDDED_FONT), subfontIndex=0))
+            _FONT = "UMing"
+        else:
+            from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+            pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+            _FONT = "STSong-Light"
+    return _FONT
 
 
 def write_docx(path: Path, text: str) -> None:
@@ -219,7 +238,8 @@ def build_batch(count: int, seed: int = SEED, workers: int = 2, log=print) -> Ba
     """The cached batch of `count` documents; built (in parallel) when absent or stale."""
     source = load_source()
     folder = DATA / f"batch-{count}"
-    key = {"seed": seed, "count": count, "corpus": source.digest, "builder": BUILDER_VERSION}
+    key = {"seed": seed, "count": count, "corpus": source.digest, "builder": BUILDER_VERSION,
+           "pdf_font": pdf_font()}
     cached = _read_manifest(folder)
     if cached and all(cached.get(k) == v for k, v in key.items()):
         return Batch(folder, cached)

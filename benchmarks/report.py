@@ -76,7 +76,8 @@ def markdown_table(title: str, rows: list[Row], figures: list[Figure], context: 
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     batch = context.get("batch", {})
     lines += ["", f"batch: {batch.get('count')} documents derived from {batch.get('source')} with seed "
-                  f"{batch.get('seed')}, formats {batch.get('formats')}, {batch.get('pdf_pages')} PDF pages",
+                  f"{batch.get('seed')}, formats {batch.get('formats')}, {batch.get('pdf_pages')} PDF pages "
+                  f"typeset in {batch.get('pdf_font', 'STSong-Light (not embedded)')}",
               "", " · ".join(f"{k}: {v}" for k, v in context.items() if not isinstance(v, (dict, list)))]
     return "\n".join(lines) + "\n"
 

@@ -120,7 +120,13 @@ def test_glyphs_pdfium_leaves_out_of_its_text_page_are_recovered(tmp_path):
                                                "第二段落的文字内容"])
     parsed = parse(path.read_bytes(), path.name)
     assert "。" in parsed.text and "报" in parsed.text
-    assert parsed.meta["careful_pages"] == [2, 3]
+    # Whether PDFium loses them depends on the machine: with a system CJK font to substitute
+    # (fontconfig), it can measure the glyphs. Where it loses them, those pages were re-read.
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(path.read_bytes())
+    lost = [i + 1 for i in range(len(pdf)) if not pdf[i].get_textpage().get_text_range().strip()]
+    assert parsed.meta.get("careful_pages", []) == lost
 
 
 def test_builders_never_start_a_line_with_closing_punctuation():
