@@ -185,6 +185,9 @@ PDF_DIFFERENCES = {
     "pdfjs__issue20489.pdf": "pdfminer writes (cid:10) for SimSun-ExtB glyphs PDFium maps",
     "pdfjs__issue14438.pdf": "pdfminer writes (cid:13) for the © glyph PDFium maps",
     "pdfplumber__issue-71-duplicate-chars.pdf": "fake-bold glyphs drawn twice; PDFium drops the overprint",
+    "pdfminersix__kampo.pdf": "machine-dependent: with no CJK system font PDFium's text is garbled and the page "
+                              "is re-read by pdfminer (same text); with one (fontconfig) PDFium substitutes it "
+                              "and misses a few variant kanji (17 of 2,634 seen) that pdfminer reads",
     "pdfminersix__issue-1113-evil-xobjects.pdf": "pdfminer stops at the first self-reference, PDFium draws "
                                                  "the recursion a bounded number of times: same words, repeated",
 }
@@ -210,6 +213,9 @@ def test_pdf_fast_path_matches_careful_path(path):
     elif path.name == "pdfplumber__issue-71-duplicate-chars.pdf":
         assert "项项目目" in careful and "项项目目" not in doc.text
         assert not fast_chars - careful_chars
+    elif path.name == "pdfminersix__kampo.pdf":
+        rest = _chars(re.sub(r"\(cid:\d+\)", "", careful))
+        assert sum((rest - fast_chars).values()) <= 0.02 * sum(rest.values())
     elif path.name == "pdfminersix__issue-1113-evil-xobjects.pdf":
         assert set(fast_chars) == set(careful_chars)
     elif path.name == "pdfjs__XiaoBiaoSong.pdf":
