@@ -113,32 +113,38 @@ def _read_page(page) -> tuple[str, str | None, bool, bool]:
 
 
 def _silent_text_objects(page, textpage) -> bool:
-    """True when a text object on the page yields no text at all.
+    """True when PDFium silently left a text object out of its text page.
 
-    PDFium leaves some glyphs out of its text page without any error — seen with one-glyph
-    text objects in non-embedded CID fonts (a line holding only `。`). The object is still on
-    the page, so an object with no text, where the text page has no character either, means
-    the page's text is incomplete. (PDFium also drops the overprinted copy of fake-bold text on
-    purpose; that copy lies on top of text it kept, so it does not count.)
+    PDFium cannot measure the glyphs of a font that is not embedded and that it has no substitute
+    for (a one-glyph line such as a lone `。` in the standard CID font STSong-Light, or most of a
+    vertical Japanese page), and drops them from the text page without any error. Only such fonts
+    are examined — embedded fonts can always be measured, and asking PDFium for an object's text
+    costs a search of the text page — so a page in embedded fonts costs one call per object.
+    An object that yields no text, where the text page holds no character either, is lost text.
     """
     raw_page, raw_text = page.raw, textpage.raw
+    embedded: dict[int, bool] = {}
     for i in range(pdfium_raw.FPDFPage_CountObjects(raw_page)):
         obj = pdfium_raw.FPDFPage_GetObject(raw_page, i)
-        if (pdfium_raw.FPDFPageObj_GetType(obj) == pdfium_raw.FPDF_PAGEOBJ_TEXT
-                and pdfium_raw.FPDFTextObj_GetText(obj, raw_text, None, 0) <= 2  # 2 bytes: just the NUL
+        if pdfium_raw.FPDFPageObj_GetType(obj) != pdfium_raw.FPDF_PAGEOBJ_TEXT:
+            continue
+        font = pdfium_raw.FPDFTextObj_GetFont(obj)
+        key = ctypes.c_void_p.from_buffer(font).value or 0  # the handle as an int, cheaply
+        if key not in embedded:
+            embedded[key] = bool(pdfium_raw.FPDFFont_GetIsEmbedded(font))
+        if (not embedded[key] and pdfium_raw.FPDFTextObj_GetText(obj, raw_text, None, 0) <= 2  # just the NUL
                 and not _text_within(obj, raw_text)):
             return True
     return False
 
 
 def _text_within(obj, raw_text) -> bool:
+    """Whether the text page has characters inside the object's box (an overprinted copy)."""
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
     if not pdfium_raw.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
         return True  # no box: nothing to go on, trust the text page
     if right.value - left.value < 0.5 or top.value - bottom.value < 0.5:
-        # No extent: an empty run in an embedded font, or a glyph of a font PDFium does not
-        # have (not embedded), which it cannot measure and so leaves out: that one is lost.
-        return bool(pdfium_raw.FPDFFont_GetIsEmbedded(pdfium_raw.FPDFTextObj_GetFont(obj)))
+        return False  # no extent: PDFium could not measure the glyph — the sign of a lost one
     return pdfium_raw.FPDFText_GetBoundedText(raw_text, left.value, top.value, right.value, bottom.value,
                                               None, 0) > 0
 
