@@ -16,9 +16,13 @@ and keep spaces and hyphens inside numbers.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
 
 from gongkai.pipeline.detect.validators import surname_of
 from gongkai.records import Hit

@@ -153,6 +153,8 @@ def cooccur_windows(terms: list[tuple[int, int, int]], n_slots: int, window: int
 
 def _merge(spans: list[Span]) -> list[Span]:
     """Overlapping spans of one entry become one (the first trigger names it)."""
+    if len(spans) == 1:  # the common case: nothing to sort or merge
+        return spans
     merged: list[Span] = []
     for span in sorted(spans):
         if merged and span[0] < merged[-1][1]:
