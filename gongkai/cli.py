@@ -74,8 +74,7 @@ def classify(
     """Read, extract, detect and classify every file into the working database."""
     import os
 
-    from gongkai.pipeline.batch import batch_counts, classify_batch, count_files
-    from gongkai.pipeline.detect.negative_list import load_negative_list
+    from gongkai.pipeline.batch import batch_counts, count_files
     from gongkai.pipeline.process import Settings
     from gongkai.pipeline.store import connect
 

@@ -74,7 +74,7 @@ NAV_NOISE = re.compile(r"[|>＞]|当前位置|首页|打印|字号|分享")
 BODY_HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|第[一二三四五六七八九十百零〇]+[条章节]|#{2,}\s)")
 SENTENCE_END = re.compile(r"[。；;！？!?]$")
 TITLE_BREAK = re.compile(r"[。；;：:，,！？!?]$")
-DOC_NUMBER_PREFIX = re.compile(rf"^[（(]\s*([^（）()]{{2,24}}[〔\[【][^（）()]{{0,14}}号)\s*[）)]")
+DOC_NUMBER_PREFIX = re.compile(r"^[（(]\s*([^（）()]{2,24}[〔\[【][^（）()]{0,14}号)\s*[）)]")
 WHITESPACE = re.compile(r"[\s\u3000\u00a0]+")
 
 # --- metadata block of published pages (索引号、发文字号、成文日期、公开方式 …) ---------

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import sqlite_utils
 
-from gongkai.records import HeaderFields
 
 SCHEMA_VERSION = 2
 
@@ -79,7 +78,6 @@ CREATE TABLE leases (
 MIGRATIONS: list[str] = [_V1, _V2]  # MIGRATIONS[i] upgrades version i to i+1
 
 LIST_COLUMNS = ("flags", "addressees", "cc", "attachments", "review_reasons")
-FIELD_NAMES = tuple(HeaderFields.__dataclass_fields__)
 
 
 def now() -> str:

@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gongkai.pipeline.classify.corpus import Example, load_corpus, load_extra, load_reviewed
-from gongkai.pipeline.classify.evaluate import (Evidence, Metrics, calibrate, cross_fold_proposals,
-                                                gather_evidence, propose, score)
+from gongkai.pipeline.classify.evaluate import (Metrics, calibrate, cross_fold_proposals, gather_evidence,
+                                                propose, score)
 from gongkai.pipeline.classify.train import TrainConfig, base_meta, cross_val_probs, fit, save_model
 
 
@@ -115,4 +115,4 @@ def examples_for_evaluation(corpus: Path, assume_label: str | None) -> list[Exam
     return load_corpus(corpus)
 
 
-__all__ = ["Evidence", "TrainResult", "evaluate", "examples_for_evaluation", "gather_examples", "train"]
+__all__ = ["TrainResult", "evaluate", "examples_for_evaluation", "gather_examples", "train"]
