@@ -178,6 +178,8 @@ def review_history(item_id: int = typer.Argument(...), db: Path = DB, as_json: b
 
 def publish(db: Path = DB, batch: str = typer.Option(..., "--batch"),
             out: Path = typer.Option(..., "--out", help="The publication database (SQLite)."),
+            masking: Optional[Path] = typer.Option(None, "--masking",
+                                                   help="A TOML file with a [masking] table (default: docs/publication-schema.md)."),
             reviewer: Optional[str] = REVIEWER) -> None:
     """Open the gate: write what may be published, freeze the batch."""
     from rich.table import Table
@@ -187,8 +189,11 @@ def publish(db: Path = DB, batch: str = typer.Option(..., "--batch"),
     from gongkai.pipeline.publish import publish as run_publish
     from gongkai.pipeline.review import reviewer_name
 
+    from gongkai.pipeline.masking import load_convention
+
+    convention = load_convention(masking) if masking else None  # a bad file is refused before anything is written
     try:
-        result = run_publish(_db(db), batch, out, reviewer_name(reviewer))
+        result = run_publish(_db(db), batch, out, reviewer_name(reviewer), convention)
     except PublishRefused as refused:
         table = Table(title=str(refused))
         for col in ("id", "title", "state", "why"):

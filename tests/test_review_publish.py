@@ -173,3 +173,19 @@ def test_conflicting_concurrent_decisions_one_wins_the_other_is_refused(work):
     loser = next(r for r in results if r.returncode)
     assert "--override" in loser.stderr
     assert len(json.loads(run("review", "history", str(item), "--db", str(db), "--json").stdout)) == 1
+
+
+def test_an_office_masking_convention_is_used_and_a_bad_one_refused(work, tmp_path):
+    db, ids, pub = work
+    decide(db, ids["publicity.txt"], "proactive", "王敏", "--reason", "公示")
+    decide(db, ids["letter.txt"], "on_request", "王敏", "--reason", "特定企业")
+    decide(db, ids["secret.docx"], "non_disclosure", "王敏", "--ground", "state_secret", "--reason", "涉密")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[masking]\nphone = { first = 3, last = 4 }\n", encoding="utf-8")
+    refused = run("publish", "--db", str(db), "--batch", "b1", "--out", str(pub), "--masking", str(bad), check=False)
+    assert refused.returncode == 1 and "unknown [masking] key(s): phone" in refused.stderr and not pub.exists()
+    office = tmp_path / "masking.toml"
+    office.write_text('[masking]\npersonal_id = { first = 6, last = 4 }\nmask_char = "X"\n', encoding="utf-8")
+    run("publish", "--db", str(db), "--batch", "b1", "--out", str(pub), "--masking", str(office))
+    body = published(pub)["青石岭镇人民政府关于2026年度农村危房改造补助对象的公示"]["body"]
+    assert "330522XXXXXXXX0415" in body and "138XXXX1346" in body
