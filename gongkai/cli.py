@@ -118,6 +118,8 @@ def _run_with_progress(paths, db, batch, settings, workers, total):
 def _print_summary(summary, counts) -> None:
     from rich.table import Table
 
+    from gongkai.records import attribute_name
+
     out = console()
     run = Table(title=f"batch {summary.batch}: this run", show_header=False)
     for name, value in (("files found", summary.found), ("processed", summary.processed),
@@ -131,7 +133,7 @@ def _print_summary(summary, counts) -> None:
     table.add_column("items", justify="right")
     for group, counter in counts.items():
         for key, n in sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0]))):
-            table.add_row(group, _attribute_label(key), str(n))
+            table.add_row(group, attribute_name(key), str(n))
     out.print(table)
     if summary.problems:
         problems = Table(title="files that could not be read (sent to review)")
@@ -141,12 +143,6 @@ def _print_summary(summary, counts) -> None:
         for path, status, reason in summary.problems:
             problems.add_row(path, status, reason)
         out.print(problems)
-
-
-def _attribute_label(key: str) -> str:
-    from gongkai.records import ATTRIBUTES
-
-    return f"{ATTRIBUTES[key]} {key}" if key in ATTRIBUTES else str(key)
 
 
 @app.command()

@@ -8,6 +8,8 @@ from typing import Optional
 
 import typer
 
+from gongkai.records import attribute_name
+
 review_app = typer.Typer(help="Confidentiality review (公开前保密审查). Without a subcommand: the interactive queue.",
                          invoke_without_command=True)
 batch_app = typer.Typer(help="Manage batches.", no_args_is_help=True)
@@ -35,12 +37,6 @@ def _db(path: Path):
     from gongkai.pipeline.store import connect
 
     return connect(path, create=False)
-
-
-def _attr(code: Optional[str]) -> str:
-    from gongkai.records import ATTRIBUTES
-
-    return f"{ATTRIBUTES[code]} {code}" if code in ATTRIBUTES else (code or "—")
 
 
 def review_main(ctx: typer.Context, db: Optional[Path] = typer.Option(None, "--db"),
@@ -83,9 +79,9 @@ def review_list(db: Path = DB, batch: Optional[str] = typer.Option(None, "--batc
     for col in ("id", "title", "文种", "proposed", "conf", "state", "decision", "why"):
         table.add_column(col, overflow="fold")
     for r in rows:
-        table.add_row(str(r["id"]), r["title"][:30], r["doc_type"] or "", _attr(r["proposed"]),
+        table.add_row(str(r["id"]), r["title"][:30], r["doc_type"] or "", attribute_name(r["proposed"]),
                       f"{r['confidence']:.2f}" if r["confidence"] is not None else "", r["state"],
-                      _attr(r["decision"]) if r["decision"] else "", "; ".join(r["reasons"])[:60])
+                      attribute_name(r["decision"]) if r["decision"] else "", "; ".join(r["reasons"])[:60])
     console().print(table)
 
 
@@ -125,7 +121,7 @@ def review_decide(item_id: int = typer.Argument(...), db: Path = DB,
     who = reviewer_name(reviewer)
     outcome = decide(_db(db), item_id, attribute, who, reason=reason, ground=ground,
                      expected_version=expect_state, override=override)
-    typer.echo(f"document {item_id}: {_attr(attribute)} — {outcome} ({who})")
+    typer.echo(f"document {item_id}: {attribute_name(attribute)} — {outcome} ({who})")
 
 
 def review_undo(item_id: int = typer.Argument(...), db: Path = DB, reviewer: Optional[str] = REVIEWER) -> None:
@@ -134,7 +130,7 @@ def review_undo(item_id: int = typer.Argument(...), db: Path = DB, reviewer: Opt
 
     who = reviewer_name(reviewer)
     retracted = undo(_db(db), item_id, who)
-    typer.echo(f"document {item_id}: retracted {who}'s decision {_attr(retracted.attribute)}")
+    typer.echo(f"document {item_id}: retracted {who}'s decision {attribute_name(retracted.attribute)}")
 
 
 def review_note(item_id: int = typer.Argument(...), text: str = typer.Argument(...), db: Path = DB,
@@ -208,7 +204,7 @@ def publish(db: Path = DB, batch: str = typer.Option(..., "--batch"),
     table.add_column("attribute")
     table.add_column("documents", justify="right")
     for key, n in result.counts.items():
-        table.add_row(_attr(key), str(n))
+        table.add_row(attribute_name(key), str(n))
     console().print(table)
     typer.echo(f"{result.changed} row(s) added, updated or removed; {result.redactions} masked span(s)")
 

@@ -17,6 +17,16 @@ ATTRIBUTES = {
     "non_disclosure": "不予公开",
 }
 
+# Hit kinds: personal data of private persons (masked on publication), and every kind that
+# sends a document to review.
+PERSONAL_KINDS = frozenset({"personal_id", "mobile", "bank_card", "passport", "email", "address", "person_name"})
+RISK_KINDS = PERSONAL_KINDS | {"secrecy_mark", "internal_mark", "commercial_secret", "negative_list", "conflict"}
+
+
+def attribute_name(code: str | None, missing: str = "—") -> str:
+    """`proactive` → `主动公开 proactive`, for tables; other values pass through."""
+    return f"{ATTRIBUTES[code]} {code}" if code in ATTRIBUTES else (code or missing)
+
 
 @dataclass
 class ParsedDoc:

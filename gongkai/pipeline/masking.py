@@ -25,7 +25,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 from gongkai.pipeline.detect.validators import surname_of
-from gongkai.records import Hit
+from gongkai.records import PERSONAL_KINDS, Hit
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ def load_convention(path: str | Path) -> MaskingConvention:
 
 DEFAULT_CONVENTION = MaskingConvention()
 _COUNTRY_CODE = re.compile(r"(?:(?:[+＋]86|0086)[- \u3000]?)?")   # kept: the keep-counts apply to the number
-MASKED_KINDS = frozenset({"personal_id", "mobile", "bank_card", "passport", "email", "address", "person_name"})
+MASKED_KINDS = PERSONAL_KINDS
 
 
 def mask_keep(value: str, keep: Keep, char: str) -> str:

@@ -15,8 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gongkai.pipeline import review, store
-from gongkai.pipeline.classify.policy import PERSONAL_KINDS
-from gongkai.records import ATTRIBUTES
+from gongkai.records import ATTRIBUTES, PERSONAL_KINDS
 
 PUBLICATION_SCHEMA_VERSION = 1
 PUBLICATION_DDL = """

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from gongkai.pipeline import review
 from gongkai.pipeline.grounds import REASONS, code_for
-from gongkai.records import ATTRIBUTES
+from gongkai.records import attribute_name
 
 
 def build_report(db, batch: str | None = None) -> dict:
@@ -32,17 +32,13 @@ def build_report(db, batch: str | None = None) -> dict:
             overrides[f"{item['proposed_attribute'] or 'none'} → {final}"] += 1
     return {
         "batch": batch, "documents": len(items),
-        "by_attribute": {_name(k): v for k, v in by_attribute.most_common()},
+        "by_attribute": {attribute_name(k): v for k, v in by_attribute.most_common()},
         "by_ground": dict(by_ground.most_common()),
         "by_reviewer": _by_reviewer(audit),
         "review_times": _review_times(items, audit),
         "overrides": {"total": sum(overrides.values()), **dict(overrides.most_common())},
         "unreadable_or_failed": sum(i["status"] != "ok" for i in items),
     }
-
-
-def _name(key: str) -> str:
-    return f"{ATTRIBUTES[key]} {key}" if key in ATTRIBUTES else key
 
 
 def _by_reviewer(audit: list[dict]) -> dict[str, dict[str, int]]:

@@ -10,12 +10,9 @@ from dataclasses import dataclass, field
 
 from gongkai.pipeline.classify.corpus import Example
 from gongkai.pipeline.classify.model import LABELS
-from gongkai.pipeline.classify.policy import PolicyInput, decide
-from gongkai.records import HeaderFields, Hit, Proposal
+from gongkai.pipeline.classify.policy import FLAG_REASONS, PolicyInput, decide
+from gongkai.records import RISK_KINDS, HeaderFields, Hit, Proposal
 
-RISK_KINDS = {"secrecy_mark", "internal_mark", "personal_id", "mobile", "bank_card", "passport",
-              "email", "address", "person_name", "commercial_secret", "negative_list", "conflict"}
-REVIEW_FLAGS = {"tracked_changes", "comments", "scanned_pages", "garbled_pages", "truncated"}
 THRESHOLD_FLOOR, THRESHOLD_CAP, MARGIN = 0.6, 0.999, 0.02  # the floor: doubt goes to review
 
 
@@ -30,7 +27,7 @@ class Evidence:
     @property
     def rules_require_review(self) -> bool:
         ex = self.example
-        return (ex.status != "ok" or bool(REVIEW_FLAGS & set(ex.flags))
+        return (ex.status != "ok" or any(f in FLAG_REASONS for f in ex.flags)
                 or any(h.kind in RISK_KINDS for h in self.hits))
 
 

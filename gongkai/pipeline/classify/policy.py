@@ -13,12 +13,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from gongkai.pipeline.grounds import REASONS, describe
-from gongkai.records import ATTRIBUTES, OK, HeaderFields, Hit, Proposal
+from gongkai.records import ATTRIBUTES, OK, PERSONAL_KINDS, HeaderFields, Hit, Proposal
 
 # Below this confidence a proposal is reviewed when the model has no calibrated thresholds.
 DEFAULT_THRESHOLD = 0.95
 
-PERSONAL_KINDS = {"personal_id", "mobile", "bank_card", "passport", "email", "address", "person_name"}
 KIND_NAMES = {
     "secrecy_mark": "密级标志", "internal_mark": "内部标识", "personal_id": "身份证号",
     "mobile": "手机号", "bank_card": "银行卡号", "passport": "护照号", "email": "电子邮箱",
@@ -118,13 +117,16 @@ def _hit_reasons(hits: list[Hit]) -> list[str]:
     return reasons
 
 
+# Parser flags that send a document to review, and why.
+FLAG_REASONS = {"tracked_changes": "含未接受的修订（删除的文字随文件流转）",
+                "comments": "含批注（批注文字随文件流转）",
+                "scanned_pages": "部分页面为扫描图像，图像中的内容未经检查",
+                "garbled_pages": "部分页面文字乱码，未能检查",
+                "truncated": "文件不完整，只读到一部分"}
+
+
 def _flag_reasons(flags: list[str]) -> list[str]:
-    names = {"tracked_changes": "含未接受的修订（删除的文字随文件流转）",
-             "comments": "含批注（批注文字随文件流转）",
-             "scanned_pages": "部分页面为扫描图像，图像中的内容未经检查",
-             "garbled_pages": "部分页面文字乱码，未能检查",
-             "truncated": "文件不完整，只读到一部分"}
-    return [names[f] for f in flags if f in names]
+    return [FLAG_REASONS[f] for f in flags if f in FLAG_REASONS]
 
 
 def _model_reasons(inp: PolicyInput, attribute: str | None, confidence: float) -> list[str]:
