@@ -109,8 +109,7 @@ class RegexPeer(Matcher):
 
     def __init__(self, entries) -> None:
         super().__init__(entries)
-        keys = self._automaton.keys() if self._automaton is not None else []
-        terms = sorted((k for k in keys if "\n" not in k), key=len, reverse=True)
+        terms = sorted((k for k in self.keys() if "\n" not in k), key=len, reverse=True)
         self._rx = re.compile("|".join(map(re.escape, terms))) if terms else None
 
     def occurrences(self, text: str):
@@ -119,7 +118,7 @@ class RegexPeer(Matcher):
         joined, cuts = join_cjk_lines(text)
         for m in self._rx.finditer(joined):
             start, last = _to_original(m.start(), cuts), _to_original(m.end() - 1, cuts)
-            yield last, self._automaton.get(text[start:last + 1])
+            yield self.key_index(text[start:last + 1]), start, last + 1
 
 
 def texts() -> tuple[list[str], str]:

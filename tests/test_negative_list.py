@@ -321,7 +321,7 @@ def test_required_literals(pattern, anchors):
 
 
 def test_cooccur_terms_must_fall_within_the_window():
-    terms = [(0, 2, 0), (30, 35, 1), (200, 202, 0), (400, 405, 1)]
+    terms = [(2, 0, 0), (35, 30, 1), (202, 200, 0), (405, 400, 1)]     # (end, start, slot)
     assert list(cooccur_windows(terms, 2, 80)) == [(0, 35)]
     entry = DEFAULT.entry("NL-14-12")
     near = "本项目房屋征收社会稳定风险评估报告：风险等级为低风险。"

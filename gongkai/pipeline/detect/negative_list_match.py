@@ -22,7 +22,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from operator import itemgetter
+from typing import NamedTuple
 
 import ahocorasick_rs
 
@@ -33,11 +35,17 @@ _CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
 _IS_CJK = re.compile(f"[{_CJK}]")
 _CJK_BREAK = re.compile(f"[{_CJK}]\n(?=[{_CJK}])")     # no lookbehind: the engine skips ahead faster
 
-# Automaton value: (length of the key as found in the text, the term, entries using it as a phrase,
-# (entry, slot) pairs using it in a cooccur, entries whose regex it anchors).
-TermUsers = tuple[int, str, tuple[int, ...], tuple[tuple[int, int], ...], tuple[int, ...]]
-Occurrence = tuple[int, TermUsers]      # (index of the key's last character, its users)
+Occurrence = tuple[int, int, int]       # (automaton key, start, stop) as the automaton reports it
 Span = tuple[int, int, str, str]        # start, end, via, trigger
+
+
+class Term(NamedTuple):
+    """One distinct string of the list and the entries that use it, by role."""
+
+    text: str
+    phrase_users: tuple[int, ...]               # entries with it among their phrases
+    cooccur_users: tuple[int, ...]              # entries with it among their cooccur terms
+    anchored: tuple[int, ...]                   # entries whose regex it anchors
 
 
 def join_cjk_lines(text: str) -> tuple[str, list[int] | None]:
@@ -62,46 +70,30 @@ def line_break_variants(term: str) -> Iterator[str]:
             yield f"{term[:k]}\n{term[k:]}"
 
 
-def _term_users(entries: Sequence[Entry], anchors: dict[int, tuple[str, ...]]) -> dict[str, TermUsers]:
+def _term_table(entries: Sequence[Entry], anchors: dict[int, tuple[str, ...]]) -> list[Term]:
     users: dict[str, tuple[list, list, list]] = defaultdict(lambda: ([], [], []))
     for i, entry in enumerate(entries):
         for phrase in entry.phrases:
             users[phrase][0].append(i)
-        for slot, term in enumerate(entry.cooccur.terms if entry.cooccur else ()):
-            users[term][1].append((i, slot))
+        for term in entry.cooccur.terms if entry.cooccur else ():
+            users[term][1].append(i)
         for term in anchors.get(i, ()):
             users[term][2].append(i)
-    values = {term: (len(term), term, *(tuple(dict.fromkeys(u)) for u in roles)) for term, roles in users.items()}
-    for term, value in list(values.items()):
-        for variant in line_break_variants(term):
-            values.setdefault(variant, (len(variant), *value[1:]))
-    return values
+    return [Term(term, *(tuple(dict.fromkeys(u)) for u in roles)) for term, roles in users.items()]
 
 
-class _Automaton:
-    """Every key of the list in one Aho–Corasick automaton (ahocorasick-rs: a compiled Rust
-    automaton, 3–4× faster than pyahocorasick on Chinese text with this many first characters)."""
-
-    def __init__(self, users: dict[str, TermUsers]) -> None:
-        self.users = users
-        self.values = list(users.values())
-        self.searcher = ahocorasick_rs.AhoCorasick(list(users), matchkind=ahocorasick_rs.MatchKind.Standard)
-
-    def keys(self) -> list[str]:
-        return list(self.users)
-
-    def get(self, key: str) -> TermUsers | None:
-        return self.users.get(key)
-
-    def iter(self, text: str) -> Iterator[Occurrence]:
-        """(index of the key's last character, its users) for every occurrence, overlapping ones too."""
-        values = self.values
-        return ((end - 1, values[key]) for key, _, end in
-                self.searcher.find_matches_as_indexes(text, overlapping=True))
-
-
-def _build_automaton(users: dict[str, TermUsers]) -> _Automaton | None:
-    return _Automaton(users) if users else None
+def _automaton_keys(terms: list[Term]) -> tuple[list[str], list[int]]:
+    """The automaton's keys (every term, then its line-break variants) and the term each key stands for."""
+    keys = [t.text for t in terms]
+    term_of = list(range(len(terms)))
+    known = set(keys)
+    for index, term in enumerate(terms):
+        for variant in line_break_variants(term.text):
+            if variant not in known:
+                known.add(variant)
+                keys.append(variant)
+                term_of.append(index)
+    return keys, term_of
 
 
 def _compile_regexes(entries: Sequence[Entry]) -> list[tuple[int, re.Pattern, tuple[str, ...]]]:
@@ -115,34 +107,15 @@ def _anchors(regexes: list[tuple[int, re.Pattern, tuple[str, ...]]]) -> dict[int
     return {i: anchors for i, anchors in found if anchors}
 
 
-class _Scan:
-    """The evidence gathered from one text: candidate spans and cooccur terms per entry."""
-
-    def __init__(self) -> None:
-        self.spans: dict[int, list[Span]] = defaultdict(list)
-        self.terms: dict[int, list[tuple[int, int, int]]] = defaultdict(list)        # s, e, slot
-        self.anchored: set[int] = set()                                              # regexes worth running
-
-    def add(self, end: int, users: TermUsers) -> None:
-        length, term, phrase_users, cooccur_users, anchored = users
-        start, stop = end - length + 1, end + 1
-        for i in phrase_users:
-            self.spans[i].append((start, stop, "phrase", term))
-        if cooccur_users:
-            for i, slot in cooccur_users:
-                self.terms[i].append((start, stop, slot))
-        if anchored:
-            self.anchored.update(anchored)
-
-
 def cooccur_windows(terms: list[tuple[int, int, int]], n_slots: int, window: int) -> Iterator[tuple[int, int]]:
     """Disjoint spans, from the first term's start to the last one's end, holding every slot within `window`.
 
-    `terms` must be in order of their end. Keeping the latest occurrence of each
-    slot makes the span ending at each occurrence as short as possible.
+    `terms` are (end, start, slot) of each term occurrence, sorted (so in order of
+    their end). Keeping the latest occurrence of each slot makes the span ending
+    at each occurrence as short as possible.
     """
     latest: dict[int, int] = {}
-    for start, end, slot in terms:
+    for end, start, slot in terms:
         latest[slot] = start
         if len(latest) == n_slots:
             first = min(latest.values())
@@ -166,69 +139,136 @@ def _merge(spans: list[Span]) -> list[Span]:
 
 
 class Matcher:
-    """A compiled list: `scan(text, doc_type, issuer)` returns every Match, in text order."""
+    """A compiled list: `scan(text, doc_type, issuer)` returns every Match, in text order.
+
+    The work after the one pass is kept per distinct term and per entry, not per
+    occurrence: a large list's common words (管理, 工作) are used by dozens of
+    entries, and a batch's documents repeat them many times.
+    """
 
     def __init__(self, entries: Sequence[Entry], anchor_regexes: bool = True) -> None:
         self.entries = tuple(entries)
         self._regexes = _compile_regexes(self.entries)
         self._anchors = _anchors(self._regexes) if anchor_regexes else {}
-        self._automaton = _build_automaton(_term_users(self.entries, self._anchors))
+        self._terms = _term_table(self.entries, self._anchors)
+        self._keys, self._term_of = _automaton_keys(self._terms)
+        self._key_index = {key: k for k, key in enumerate(self._keys)}
+        self._trigger = [self._terms[t].text for t in self._term_of]          # key -> the term it stands for
+        self._searcher = (ahocorasick_rs.AhoCorasick(self._keys, matchkind=ahocorasick_rs.MatchKind.Standard)
+                          if self._keys else None)
+        index = {term.text: t for t, term in enumerate(self._terms)}
+        self._slots = {i: tuple(index[term] for term in e.cooccur.terms)
+                       for i, e in enumerate(self.entries) if e.cooccur}
+        self._by_type = tuple(i for i, e in enumerate(self.entries) if e.doc_types and not e.issuers)
+        self._by_issuer = tuple(i for i, e in enumerate(self.entries) if e.issuers)
+        self._blocked: dict[str | None, frozenset[int]] = {}
+        rank = sorted(range(len(self.entries)), key=lambda i: self.entries[i].id)
+        self._rank = {i: r for r, i in enumerate(rank)}                         # output order of ties
 
-    def occurrences(self, text: str) -> Iterable[Occurrence]:
-        """Every occurrence of every term, overlapping ones included (the one pass over the text)."""
-        return self._automaton.iter(text) if self._automaton is not None else ()
+    def key_index(self, key: str) -> int | None:
+        """The automaton's number for a key (a term or a line-break variant of one)."""
+        return self._key_index.get(key)
+
+    def keys(self) -> list[str]:
+        return list(self._keys)
+
+    def occurrences(self, text: str) -> Sequence[Occurrence]:
+        """(key, start, stop) of every occurrence of every key, overlapping ones too, in order of stop
+        (the one pass over the text; a tie lists the longer key first)."""
+        if self._searcher is None:
+            return ()
+        return self._searcher.find_matches_as_indexes(text, overlapping=True)
 
     def scan(self, text: str, doc_type: str | None = None, issuer: str | None = None,
              keep_excluded: bool = False) -> list[Match]:
-        found = _Scan()
-        add = found.add
-        for end, users in self.occurrences(text):
-            add(end, users)
-        applies = _FilterCache(self.entries, doc_type, issuer)
-        self._add_regex_spans(found, text, applies)
-        self._add_cooccur_spans(found, applies)
-        matches = [match for i, spans in found.spans.items() if applies(i)
-                   for match in self._matches(i, spans, text, keep_excluded)]
-        return sorted(matches, key=lambda m: (m.start, m.end, m.entry.id))
+        term_of, by_term = self._term_of, {}
+        for occurrence in self.occurrences(text):
+            t = term_of[occurrence[0]]
+            seen = by_term.get(t)
+            if seen is None:
+                by_term[t] = [occurrence]
+            else:
+                seen.append(occurrence)
+        blocked = self._blocked_for(doc_type, issuer)
+        spans = self._phrase_spans(by_term, blocked)
+        extra: dict[int, list[Span]] = defaultdict(list)        # regex and cooccur spans
+        self._add_regex_spans(extra, by_term, text, blocked)
+        self._add_cooccur_spans(extra, by_term, blocked)
+        return self._matches(text, spans, extra, keep_excluded)
 
-    def _add_regex_spans(self, found: _Scan, text: str, applies: _FilterCache) -> None:
+    def _blocked_for(self, doc_type: str | None, issuer: str | None) -> frozenset[int]:
+        """Entries whose doc_types/issuers filters leave this document out. The doc_types part is
+        cached per 文种 (a closed set); issuers are free text, and few entries filter on them."""
+        blocked = self._blocked.get(doc_type)
+        if blocked is None:
+            if len(self._blocked) > 256:
+                self._blocked.clear()
+            blocked = self._blocked[doc_type] = frozenset(
+                i for i in self._by_type if doc_type not in self.entries[i].doc_types)
+        if self._by_issuer:
+            blocked |= {i for i in self._by_issuer if not self.entries[i].applies_to(doc_type, issuer)}
+        return blocked
+
+    def _phrase_spans(self, by_term: dict[int, list[Occurrence]], blocked: frozenset[int]
+                      ) -> dict[int, list[Occurrence]]:
+        """Entry -> occurrences of its phrases. Lists are shared, never changed in place."""
+        spans: dict[int, list[Occurrence]] = {}
+        terms = self._terms
+        for t, found in by_term.items():
+            for i in terms[t].phrase_users:
+                have = spans.get(i)
+                if have is None:
+                    if i not in blocked:
+                        spans[i] = found
+                else:
+                    spans[i] = have + found
+        return spans
+
+    def _add_regex_spans(self, extra: dict[int, list[Span]], by_term: dict[int, list[Occurrence]],
+                         text: str, blocked: frozenset[int]) -> None:
+        anchored = {i for t in by_term for i in self._terms[t].anchored}
         joined = cuts = None
         for i, pattern, sources in self._regexes:
-            if (i in found.anchored or i not in self._anchors) and applies(i):
+            if (i in anchored or i not in self._anchors) and i not in blocked:
                 if joined is None:
                     joined, cuts = join_cjk_lines(text)
-                found.spans[i].extend((_to_original(m.start(), cuts), _to_original(m.end() - 1, cuts) + 1,
-                                       "regex", _which(m, sources))
-                                      for m in pattern.finditer(joined) if m.end() > m.start())
+                found = [(_to_original(m.start(), cuts), _to_original(m.end() - 1, cuts) + 1,
+                          "regex", _which(m, sources)) for m in pattern.finditer(joined) if m.end() > m.start()]
+                if found:
+                    extra[i].extend(found)
 
-    def _add_cooccur_spans(self, found: _Scan, applies: _FilterCache) -> None:
-        for i, terms in found.terms.items():
+    def _add_cooccur_spans(self, extra: dict[int, list[Span]], by_term: dict[int, list[Occurrence]],
+                           blocked: frozenset[int]) -> None:
+        candidates = {i for t in by_term for i in self._terms[t].cooccur_users}
+        for i in candidates:
+            slots = self._slots[i]
+            if i in blocked or not all(t in by_term for t in slots):
+                continue                                    # a term is missing: no window can hold them all
+            terms = sorted([(e, s, slot) for slot, t in enumerate(slots) for _, s, e in by_term[t]])
             cooccur = self.entries[i].cooccur
-            if applies(i) and cooccur is not None:
-                trigger = "+".join(cooccur.terms)
-                found.spans[i].extend((s, e, "cooccur", trigger)
-                                      for s, e in cooccur_windows(terms, len(cooccur.terms), cooccur.window))
+            trigger = "+".join(cooccur.terms)
+            extra[i].extend((s, e, "cooccur", trigger)
+                            for s, e in cooccur_windows(terms, len(slots), cooccur.window))
 
-    def _matches(self, i: int, spans: list[Span], text: str, keep_excluded: bool) -> Iterator[Match]:
-        entry = self.entries[i]
-        for start, end, via, trigger in _merge(spans):
-            cancel = _exclusion(text, start, end, entry) if entry.exclude else None
-            if cancel is None or keep_excluded:
-                yield Match(entry, start, end, text[start:end], via, trigger, cancel)
+    def _matches(self, text: str, spans: dict[int, list[Occurrence]], extra: dict[int, list[Span]],
+                 keep_excluded: bool) -> list[Match]:
+        entries, trigger, matches, new = self.entries, self._trigger, [], tuple.__new__  # new: no Python frame
+        for i in sorted(spans.keys() | extra.keys(), key=self._rank.__getitem__):
+            entry, found, more = entries[i], spans.get(i, ()), extra.get(i)
+            if more is None and len(found) == 1:             # the common case: one phrase, once
+                key, start, end = found[0]
+                merged: list[Span] = [(start, end, "phrase", trigger[key])]
+            else:
+                merged = _merge([(s, e, "phrase", trigger[key]) for key, s, e in found] + (more or []))
+            for start, end, via, term in merged:
+                cancel = _exclusion(text, start, end, entry) if entry.exclude else None
+                if cancel is None or keep_excluded:
+                    matches.append(new(Match, (entry, start, end, text[start:end], via, term, cancel)))
+        matches.sort(key=_position)     # stable: ties keep the entries' id order
+        return matches
 
 
-class _FilterCache:
-    """Entry i's doc_types/issuers filters, evaluated at most once per document."""
-
-    def __init__(self, entries: Sequence[Entry], doc_type: str | None, issuer: str | None) -> None:
-        self.entries, self.doc_type, self.issuer = entries, doc_type, issuer
-        self.seen: dict[int, bool] = {}
-
-    def __call__(self, i: int) -> bool:
-        ok = self.seen.get(i)
-        if ok is None:
-            ok = self.seen[i] = self.entries[i].applies_to(self.doc_type, self.issuer)
-        return ok
+_position = itemgetter(1, 2)            # Match.start, Match.end
 
 
 def _exclusion(text: str, start: int, end: int, entry: Entry) -> str | None:
