@@ -116,7 +116,7 @@ def startup_figures(results: list, tmp: Path, log) -> list[Figure]:
     db_path = tmp / "startup.sqlite"
     db = store.connect(db_path)
     store.ensure_batch(db, "bench")
-    store.write_results(db, "bench", results[:20])
+    store.write_results(db, "bench", [store.to_record(r) for r in results[:20]])
     out = []
     for args in (["--help"], ["review", "list", "--db", str(db_path)]):
         seconds = startup_seconds(args)

@@ -76,16 +76,18 @@ def classify(
 
     from gongkai.pipeline.batch import batch_counts, count_files
     from gongkai.pipeline.process import Settings
+    from gongkai.pipeline.runner import start_forkserver
     from gongkai.pipeline.store import connect
 
     if no_default_list and not negative_list:
         fail("--no-default-negative-list needs at least one --negative-list FILE")
+    workers = workers or os.cpu_count() or 1
+    start_forkserver()  # its imports overlap the checks below
     _load_list_or_fail(negative_list, include_default=not no_default_list)  # refuse a bad list up front
     settings = Settings(model_path=str(model) if model else None,
                         negative_lists=tuple(str(p) for p in negative_list),
                         include_default_list=not no_default_list)
     total = count_files([str(p) for p in paths])
-    workers = workers or os.cpu_count() or 1
     summary = _run_with_progress(paths, db, batch, settings, workers, total)
     counts = batch_counts(connect(db), batch)
     _print_summary(summary, counts)

@@ -19,7 +19,7 @@ def add_item(db, batch: str, text: str, *, proposed: str | None = "proactive", n
         fields=fields or HeaderFields(title=text[:20]), hits=list(hits),
         proposal=Proposal(proposed, 0.9, needs_review, ["test"] if needs_review else []),
         model_version="m1", negative_list_version="n1")
-    store.write_results(db, batch, [result])
+    store.write_results(db, batch, [store.to_record(result)])
     return db.execute("SELECT id FROM items WHERE sha256 = ?", [sha]).fetchone()[0]
 
 

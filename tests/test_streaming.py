@@ -10,7 +10,7 @@ import pytest
 from benchmarks.corpus import CORPUS, document_text, load_source
 from gongkai.pipeline import runner, store
 from gongkai.pipeline.batch import classify_batch
-from gongkai.pipeline.process import DocumentResult, Settings
+from gongkai.pipeline.process import Settings
 
 pytestmark = pytest.mark.slow
 FILES = 300                     # several times the write chunk, so holding the batch would show
@@ -30,7 +30,8 @@ def txt_batch(tmp_path_factory) -> Path:
 
 
 def live_results() -> int:
-    return sum(1 for obj in gc.get_objects() if type(obj) is DocumentResult)
+    """Documents held by the parent: the workers send each one as a store.Record."""
+    return sum(1 for obj in gc.get_objects() if type(obj) is store.Record)
 
 
 class Probe:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gongkai.pipeline import store
 from gongkai.pipeline.ingest import discover
-from gongkai.pipeline.process import DocumentResult, Settings
+from gongkai.pipeline.process import Settings
 from gongkai.pipeline.runner import WRITE_EVERY, Pool, Task, plan_tasks, run_in_process
 
 FLUSH_S = 1.0
@@ -39,13 +39,15 @@ def classify_batch(paths: list[str], db_path: str | Path, batch: str, settings: 
     store.ensure_batch(db, batch)
     summary = RunSummary(batch=batch)
     tasks = _tasks(paths, store.known_hashes(db, batch), summary, on_result)
-    results = Pool(workers, settings).run(tasks) if workers > 0 else run_in_process(tasks, settings)
-    chunk: list[DocumentResult] = []
+    # workers flatten their results into rows (store.to_record): the one writer only inserts
+    records = (Pool(workers, settings, pack=store.to_record).run(tasks) if workers > 0
+               else run_in_process(tasks, settings, pack=store.to_record))
+    chunk: list[store.Record] = []
     flushed = time.monotonic()
-    for result in results:
-        chunk.append(result)
-        if result.parsed.status != "ok":
-            summary.problems.append((result.path, result.parsed.status, result.parsed.error or ""))
+    for record in records:
+        chunk.append(record)
+        if record.status != "ok":
+            summary.problems.append((record.path, record.status, record.error or ""))
         # batched for speed, but at least once a second so a killed run loses little
         if len(chunk) >= WRITE_EVERY or time.monotonic() - flushed > FLUSH_S:
             summary.processed += store.write_results(db, batch, chunk)

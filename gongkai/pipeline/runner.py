@@ -9,11 +9,13 @@ the database is the same whatever the number of workers.
 """
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing as mp
 import os
 import signal
 import time
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import wait
@@ -25,6 +27,7 @@ from gongkai.records import ERROR, ParsedDoc
 
 GRACE_S = 5.0          # beyond the per-file limit, before the worker is killed
 WRITE_EVERY = 64       # documents per transaction
+PREFETCH = 2           # tasks a worker holds: the running one and the next
 
 
 @dataclass(frozen=True)
@@ -83,13 +86,17 @@ def _error(path: str, reason: str) -> ParsedDoc:
     return ParsedDoc(format=fmt, status=ERROR, error=reason)
 
 
-def _worker_main(conn, settings: Settings, work=None) -> None:
+def _worker_main(conn, settings: Settings, work=None, pack=None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
     try:
         res = load_resources(settings)
     except Exception as exc:  # e.g. a broken model folder: tell the parent in one line
         conn.send(("fatal", f"{type(exc).__name__}: {exc}"))
         return
+    # The model and the list live as long as the worker: move them out of the collector's view,
+    # so collections while documents are processed do not walk them again and again.
+    gc.collect()
+    gc.freeze()
     conn.send(("ready", None))
     while True:
         try:
@@ -98,7 +105,24 @@ def _worker_main(conn, settings: Settings, work=None) -> None:
             return
         if task is None:
             return
-        conn.send(("done", task.seq, (work or run_task)(task, res)))
+        result = (work or run_task)(task, res)
+        conn.send(("done", task.seq, pack(result) if pack else result))
+
+
+# Imported once by the fork server, so workers are forked with them loaded (spaCy alone is ~0.5 s).
+PRELOAD = ["gongkai.pipeline.runner", "spacy"]
+
+
+def start_forkserver():
+    """The forkserver context, its server started now (it does not wait for the server's imports).
+    Called early by `classify`, the server imports spaCy while the parent checks the list and
+    counts files, and the first worker starts that much sooner."""
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    from multiprocessing import forkserver
+
+    forkserver.ensure_running()
+    return ctx
 
 
 class WorkerError(RuntimeError):
@@ -106,18 +130,34 @@ class WorkerError(RuntimeError):
 
 
 class _Worker:
-    def __init__(self, ctx, settings: Settings, work=None) -> None:
+    """One worker process and the tasks it holds, the running one first."""
+
+    def __init__(self, ctx, settings: Settings, work=None, pack=None) -> None:
         self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker_main, args=(child, settings, work), daemon=True)
+        self.proc = ctx.Process(target=_worker_main, args=(child, settings, work, pack), daemon=True)
         self.proc.start()
         child.close()
-        self.task: Task | None = None
-        self.started = 0.0
+        self.tasks: deque[Task] = deque()
+        self.started = 0.0          # when the running task started, as far as the parent can tell
         self.ready = False
 
+    @property
+    def task(self) -> Task | None:
+        """The task the worker is running (the first it holds)."""
+        return self.tasks[0] if self.tasks else None
+
     def give(self, task: Task) -> None:
-        self.task, self.started = task, time.monotonic()
+        if not self.tasks:
+            self.started = time.monotonic()
+        self.tasks.append(task)
         self.conn.send(task)
+
+    def finished(self, seq: int) -> None:
+        """The running task's result arrived: the next held task starts now (or started a moment ago,
+        while the result was in the pipe: the parent's clock is late, never early)."""
+        done = self.tasks.popleft()
+        assert done.seq == seq, (done.seq, seq)
+        self.started = time.monotonic()
 
     def stop(self, kill: bool = False) -> None:
         if kill:
@@ -134,26 +174,36 @@ class _Worker:
 
 
 class Pool:
-    """Workers that each hold one task at a time; results come back in sequence order."""
+    """Workers that each hold up to PREFETCH tasks; results come back in sequence order.
 
-    def __init__(self, workers: int, settings: Settings, work=None) -> None:
-        """`work(task, resources) -> DocumentResult` runs in the workers (default: run_task)."""
-        self.settings, self.work = settings, work
-        self.ctx = mp.get_context("forkserver")
-        self.ctx.set_forkserver_preload(["gongkai.pipeline.runner"])
-        self.workers = [_Worker(self.ctx, settings, work) for _ in range(workers)]
+    A worker holds its next task before it finishes the current one, so it never
+    waits for the parent between documents: with as many workers as cores, the
+    parent (writing to SQLite) is often not scheduled at the moment a worker finishes.
+    """
+
+    def __init__(self, workers: int, settings: Settings, work=None, pack=None) -> None:
+        """`work(task, resources) -> DocumentResult` runs in the workers (default: run_task), and so does
+        `pack(result)`, which turns the result into what `run` yields (default: the result itself)."""
+        self.settings, self.work, self.pack = settings, work, pack
+        self.ctx = start_forkserver()
+        self.workers = [self._start() for _ in range(workers)]
         self.timeout = settings.limits.file_timeout_s + GRACE_S
+        self.retry: deque[Task] = deque()     # held by a worker that was killed before it ran them
 
-    def run(self, tasks: Iterator[Task]) -> Iterator[DocumentResult]:
+    def _start(self) -> _Worker:
+        return _Worker(self.ctx, self.settings, self.work, self.pack)
+
+    def run(self, tasks: Iterator[Task]) -> Iterator:
         pending: dict[int, DocumentResult] = {}
         next_seq = 0
         exhausted = False
         try:
             while True:
-                if not exhausted:
-                    exhausted = self._feed(tasks)
-                busy = [w for w in self.workers if w.task is not None or not w.ready]
-                if exhausted and not any(w.task for w in self.workers) and next_seq not in pending:
+                if not exhausted or self.retry:
+                    exhausted = self._feed(tasks) or exhausted
+                busy = [w for w in self.workers if w.tasks or not w.ready]
+                if (exhausted and not self.retry and not any(w.tasks for w in self.workers)
+                        and next_seq not in pending):
                     return
                 self._collect(busy, pending)
                 while next_seq in pending:
@@ -161,15 +211,17 @@ class Pool:
                     next_seq += 1
         finally:
             for w in self.workers:
-                w.stop(kill=w.task is not None)
+                w.stop(kill=bool(w.tasks))
 
     def _feed(self, tasks: Iterator[Task]) -> bool:
-        for w in self.workers:
-            if w.ready and w.task is None:
-                task = next(tasks, None)
-                if task is None:
-                    return True
-                w.give(task)
+        """Top up every ready worker; True once `tasks` is exhausted."""
+        for depth in range(1, PREFETCH + 1):       # breadth first: each worker gets one before any gets two
+            for w in self.workers:
+                if w.ready and len(w.tasks) < depth:
+                    task = self.retry.popleft() if self.retry else next(tasks, None)
+                    if task is None:
+                        return True
+                    w.give(task)
         return False
 
     def _collect(self, busy: list[_Worker], pending: dict[int, DocumentResult]) -> None:
@@ -178,6 +230,9 @@ class Pool:
             try:
                 msg = conn.recv()
             except (EOFError, OSError):
+                if not w.ready:     # it died loading, not parsing: a new one would too
+                    w.proc.join(timeout=5)
+                    raise WorkerError(f"a worker process died while starting (exit code {w.proc.exitcode})") from None
                 self._replace(w, pending, "the parser crashed (worker process died)")
                 continue
             if msg[0] == "fatal":
@@ -186,7 +241,7 @@ class Pool:
                 w.ready = True
             else:
                 pending[msg[1]] = msg[2]
-                w.task = None
+                w.finished(msg[1])
         now = time.monotonic()
         for w in busy:
             if w.task is not None and now - w.started > self.timeout:
@@ -194,12 +249,15 @@ class Pool:
                 self._replace(w, pending, f"took longer than the per-file time limit ({limit:.0f} s); stopped")
 
     def _replace(self, w: _Worker, pending: dict[int, DocumentResult], reason: str) -> None:
-        task = w.task
+        """Kill w: its running task is recorded with `reason`, the ones it held are run by others."""
         w.stop(kill=True)
         i = self.workers.index(w)
-        self.workers[i] = _Worker(self.ctx, self.settings, self.work)
-        if task is not None:
-            pending[task.seq] = _unprocessed(task, reason)
+        self.workers[i] = self._start()
+        if w.tasks:
+            task = w.tasks.popleft()
+            result = _unprocessed(task, reason)
+            pending[task.seq] = self.pack(result) if self.pack else result
+            self.retry.extendleft(reversed(w.tasks))
 
 
 def _unprocessed(task: Task, reason: str) -> DocumentResult:
@@ -212,9 +270,10 @@ def _unprocessed(task: Task, reason: str) -> DocumentResult:
                           proposal=proposal)
 
 
-def run_in_process(tasks: Iterator[Task], settings: Settings) -> Iterator[DocumentResult]:
+def run_in_process(tasks: Iterator[Task], settings: Settings, pack=None) -> Iterator:
     """workers=0: everything in this process (no time limit enforcement); for debugging and tests."""
     res = load_resources(settings)
     for task in tasks:
-        yield run_task(task, res)
+        result = run_task(task, res)
+        yield pack(result) if pack else result
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict
+from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlite_utils
 
+from gongkai.records import HeaderFields
 
 SCHEMA_VERSION = 2
 
@@ -137,25 +138,56 @@ def known_hashes(db: sqlite_utils.Database, batch: str) -> set[str]:
     return {r[0] for r in db.execute("SELECT sha256 FROM items WHERE batch = ?", [batch])}
 
 
+_FIELD_COLUMNS = tuple(f.name for f in fields(HeaderFields))
+ITEM_COLUMNS = ("sha256", "path", "size", "format", "status", "error", "pages", "chars", "encoding", "flags",
+                "text", *_FIELD_COLUMNS, "proposed_attribute", "confidence", "probabilities", "needs_review",
+                "review_reasons", "explanation", "proposed_ground", "model_version", "negative_list_version",
+                "processed_at")
+HIT_COLUMNS = ("kind", "rule_id", "text", "start", "end", "ground", "severity", "explanation")
+_INSERT_ITEM = (f"INSERT OR IGNORE INTO items (batch, {', '.join(map(json.dumps, ITEM_COLUMNS))}) "
+                f"VALUES ({', '.join('?' * (len(ITEM_COLUMNS) + 1))})")
+_INSERT_HIT = (f"INSERT INTO hits (item_id, {', '.join(map(json.dumps, HIT_COLUMNS))}) "
+               f"VALUES ({', '.join('?' * (len(HIT_COLUMNS) + 1))})")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One document as the writer inserts it: the `items` values (ITEM_COLUMNS order, without the
+    batch) and the `hits` values (HIT_COLUMNS order). Workers build it, so the single writer only
+    runs INSERTs, and a tuple of plain values crosses the process boundary faster than the dataclasses."""
+
+    sha256: str
+    path: str
+    status: str
+    error: str | None
+    item: tuple
+    hits: tuple[tuple, ...]
+
+
+def _json(value):
+    return json.dumps(value, ensure_ascii=False)
+
+
+def to_record(result) -> Record:
+    """Flatten a DocumentResult (pure; `processed_at` is the time of the call)."""
+    parsed, header, proposal = result.parsed, result.fields, result.proposal
+    item = (result.sha256, result.path, result.size, parsed.format, parsed.status, parsed.error, parsed.pages,
+            len(parsed.text), parsed.encoding, _json(parsed.flags), parsed.text,
+            *(_json(v) if isinstance(v, list) else v for v in (getattr(header, c) for c in _FIELD_COLUMNS)),
+            proposal.proposed_attribute, proposal.confidence, _json(proposal.probabilities),
+            int(proposal.needs_review), _json(proposal.review_reasons), proposal.explanation, proposal.ground,
+            result.model_version, result.negative_list_version, now())
+    hits = tuple((h.kind, h.rule_id, h.text, h.start, h.end, h.ground, h.severity, h.explanation)
+                 for h in result.hits)
+    return Record(result.sha256, result.path, parsed.status, parsed.error, item, hits)
+
+
 def item_row(result, batch: str) -> dict:
-    """Flatten a DocumentResult into an `items` row."""
-    parsed, fields, proposal = result.parsed, result.fields, result.proposal
-    row = {
-        "batch": batch, "sha256": result.sha256, "path": result.path, "size": result.size,
-        "format": parsed.format, "status": parsed.status, "error": parsed.error,
-        "pages": parsed.pages, "chars": len(parsed.text), "encoding": parsed.encoding,
-        "flags": parsed.flags, "text": parsed.text, **asdict(fields),
-        "proposed_attribute": proposal.proposed_attribute, "confidence": proposal.confidence,
-        "probabilities": proposal.probabilities, "needs_review": int(proposal.needs_review),
-        "review_reasons": proposal.review_reasons, "explanation": proposal.explanation,
-        "proposed_ground": proposal.ground, "model_version": result.model_version,
-        "negative_list_version": result.negative_list_version, "processed_at": now(),
-    }
-    return {k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
-            for k, v in row.items()}
+    """A DocumentResult as an `items` row (column -> value), for sqlite-utils' insert."""
+    return {"batch": batch, **dict(zip(ITEM_COLUMNS, to_record(result).item))}
 
 
-def write_results(db: sqlite_utils.Database, batch: str, results: Sequence) -> int:
+def write_results(db: sqlite_utils.Database, batch: str, records: Sequence[Record]) -> int:
     """Write a chunk of documents and their hits in one transaction; return rows written.
 
     A document already in the batch (same sha256) is skipped, so a rerun after
@@ -165,19 +197,13 @@ def write_results(db: sqlite_utils.Database, batch: str, results: Sequence) -> i
     conn = db.conn
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for result in results:
-            row = item_row(result, batch)
-            cols = ", ".join(f'"{c}"' for c in row)
-            cur = conn.execute(
-                f"INSERT OR IGNORE INTO items ({cols}) VALUES ({', '.join('?' * len(row))})",
-                list(row.values()))
+        for record in records:
+            cur = conn.execute(_INSERT_ITEM, (batch, *record.item))
             if cur.rowcount == 0:
                 continue
-            conn.executemany(
-                'INSERT INTO hits (item_id, kind, rule_id, text, start, "end", ground, severity, explanation) '
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(cur.lastrowid, h.kind, h.rule_id, h.text, h.start, h.end, h.ground, h.severity,
-                  h.explanation) for h in result.hits])
+            if record.hits:
+                item_id = cur.lastrowid
+                conn.executemany(_INSERT_HIT, [(item_id, *hit) for hit in record.hits])
             written += 1
         conn.execute("COMMIT")
     except BaseException:
