@@ -51,18 +51,22 @@ def test_fast_classifier_scores_equal_nlp_pipe(model_dir):
     classifier = load_classifier(model_dir)
     texts = [p.read_text(encoding="utf-8") for p in sorted(CORPUS.glob("*.txt"))[::60]]
     texts.append("关于做好2025年\n普通高中招生工作的通知\n\n各设区市教育局：\n　　现就有关事项通知如下。")
-    fast, plain = classifier.predict_many(texts), classifier.predict_careful(texts)
-    single = [classifier.predict(t) for t in texts]          # one at a time, as the pipeline calls it
+    texts.append("X光机采购项目的通知 I 类")             # single letters the vocab keeps as symbols (small ids)
+    texts.append("关于𠀀字库扩展B区用字的通知")            # outside the BMP: the Doc path
+    assert classifier.scores_without_doc                    # so `predict` below is the Doc-free path
+    fast = [classifier.predict(t) for t in texts]           # one at a time, as the pipeline calls it
+    docs, plain = classifier.predict_docs(texts), classifier.predict_careful(texts)
     assert all(set(f) == {"proactive", "on_request", "non_disclosure"} for f in fast)
-    for one, other, alone in zip(fast, plain, single):
-        assert one.keys() == other.keys() == alone.keys()
+    for one, other, doc in zip(fast, plain, docs):
+        assert one.keys() == other.keys() == doc.keys()
         assert max(abs(one[k] - other[k]) for k in one) <= 1e-6
-        assert max(abs(one[k] - alone[k]) for k in one) <= 1e-6
+        assert max(abs(one[k] - doc[k]) for k in one) <= 1e-6
 
 
 def test_whitespace_only_text_gives_no_scores_either_way(model_dir):
     classifier = load_classifier(model_dir)
     assert classifier.predict_many([" \n\u3000"]) == classifier.predict_careful([" \n\u3000"]) == [{}]
+    assert classifier.predict_docs([" \n\u3000"]) == [{}]
 
 
 def _exported(db_path: Path) -> list[dict]:

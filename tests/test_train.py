@@ -43,8 +43,9 @@ def test_fast_doc_construction_scores_like_nlp_pipe(slice_, tmp_path):
     train(slice_, tmp_path / "m", cv=0, config=TrainConfig(epochs=3))
     clf = load_classifier(tmp_path / "m")
     texts = [e.text for e in slice_[:10]] + ["关于 印发\n\n《工作要点》的通知　各单位："]
-    for fast, careful in zip(clf.predict_many(texts), clf.predict_careful(texts)):
+    for fast, docs, careful in zip(clf.predict_many(texts), clf.predict_docs(texts), clf.predict_careful(texts)):
         assert fast == pytest.approx(careful, abs=1e-6)
+        assert docs == pytest.approx(careful, abs=1e-6)
 
 
 def test_cli_train_writes_model_card_and_from_db_adds_reviewed_documents(tmp_path):
