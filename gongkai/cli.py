@@ -74,15 +74,17 @@ def classify(
     """Read, extract, detect and classify every file into the working database."""
     import os
 
+    from gongkai.pipeline.runner import start_forkserver
+
+    start_forkserver()  # first: its imports (spaCy) overlap everything below
+
     from gongkai.pipeline.batch import batch_counts, count_files
     from gongkai.pipeline.process import Settings
-    from gongkai.pipeline.runner import start_forkserver
     from gongkai.pipeline.store import connect
 
     if no_default_list and not negative_list:
         fail("--no-default-negative-list needs at least one --negative-list FILE")
     workers = workers or os.cpu_count() or 1
-    start_forkserver()  # its imports overlap the checks below
     _load_list_or_fail(negative_list, include_default=not no_default_list)  # refuse a bad list up front
     settings = Settings(model_path=str(model) if model else None,
                         negative_lists=tuple(str(p) for p in negative_list),

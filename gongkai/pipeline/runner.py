@@ -13,12 +13,12 @@ import gc
 import hashlib
 import multiprocessing as mp
 import os
+import selectors
 import signal
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from multiprocessing.connection import wait
 
 from gongkai.pipeline.ingest import discover
 from gongkai.pipeline.process import (DocumentResult, Resources, Settings, load_resources,
@@ -115,8 +115,8 @@ PRELOAD = ["gongkai.pipeline.runner", "spacy"]
 
 def start_forkserver():
     """The forkserver context, its server started now (it does not wait for the server's imports).
-    Called early by `classify`, the server imports spaCy while the parent checks the list and
-    counts files, and the first worker starts that much sooner."""
+    Called first thing by `classify`, the server imports spaCy while the parent checks the lists
+    and counts files."""
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(PRELOAD)
     from multiprocessing import forkserver
@@ -186,12 +186,15 @@ class Pool:
         `pack(result)`, which turns the result into what `run` yields (default: the result itself)."""
         self.settings, self.work, self.pack = settings, work, pack
         self.ctx = start_forkserver()
+        self.selector = selectors.DefaultSelector()     # one for the run: cheaper than wait() per result
         self.workers = [self._start() for _ in range(workers)]
         self.timeout = settings.limits.file_timeout_s + GRACE_S
         self.retry: deque[Task] = deque()     # held by a worker that was killed before it ran them
 
     def _start(self) -> _Worker:
-        return _Worker(self.ctx, self.settings, self.work, self.pack)
+        w = _Worker(self.ctx, self.settings, self.work, self.pack)
+        self.selector.register(w.conn, selectors.EVENT_READ, w)
+        return w
 
     def run(self, tasks: Iterator[Task]) -> Iterator:
         pending: dict[int, DocumentResult] = {}
@@ -201,17 +204,17 @@ class Pool:
             while True:
                 if not exhausted or self.retry:
                     exhausted = self._feed(tasks) or exhausted
-                busy = [w for w in self.workers if w.tasks or not w.ready]
                 if (exhausted and not self.retry and not any(w.tasks for w in self.workers)
                         and next_seq not in pending):
                     return
-                self._collect(busy, pending)
+                self._collect(pending)
                 while next_seq in pending:
                     yield pending.pop(next_seq)
                     next_seq += 1
         finally:
             for w in self.workers:
                 w.stop(kill=bool(w.tasks))
+            self.selector.close()
 
     def _feed(self, tasks: Iterator[Task]) -> bool:
         """Top up every ready worker; True once `tasks` is exhausted."""
@@ -224,11 +227,11 @@ class Pool:
                     w.give(task)
         return False
 
-    def _collect(self, busy: list[_Worker], pending: dict[int, DocumentResult]) -> None:
-        for conn in wait([w.conn for w in busy], timeout=0.5):
-            w = next(w for w in busy if w.conn is conn)
+    def _collect(self, pending: dict[int, DocumentResult]) -> None:
+        for key, _ in self.selector.select(timeout=0.5):
+            w = key.data
             try:
-                msg = conn.recv()
+                msg = w.conn.recv()
             except (EOFError, OSError):
                 if not w.ready:     # it died loading, not parsing: a new one would too
                     w.proc.join(timeout=5)
@@ -243,13 +246,14 @@ class Pool:
                 pending[msg[1]] = msg[2]
                 w.finished(msg[1])
         now = time.monotonic()
-        for w in busy:
+        for w in list(self.workers):
             if w.task is not None and now - w.started > self.timeout:
                 limit = self.settings.limits.file_timeout_s
                 self._replace(w, pending, f"took longer than the per-file time limit ({limit:.0f} s); stopped")
 
     def _replace(self, w: _Worker, pending: dict[int, DocumentResult], reason: str) -> None:
         """Kill w: its running task is recorded with `reason`, the ones it held are run by others."""
+        self.selector.unregister(w.conn)
         w.stop(kill=True)
         i = self.workers.index(w)
         self.workers[i] = self._start()
