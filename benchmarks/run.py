@@ -29,7 +29,7 @@ from benchmarks.timing import Row
 
 STARTUP_TARGET_S = 0.5
 WORKER_TARGET = 1.7
-WORKER_PAIRS = 3       # odd: the median is one pair's ratio
+WORKER_PAIRS = 5       # odd: the median is one pair's ratio
 MEMORY_GROWTH = 0.20
 MEMORY_CEILING_MB = 1024
 
