@@ -22,17 +22,17 @@ def hang_on_marked(task: Task, res):
 NAMES = ["a.txt", "hang.txt", "b.txt", "c.txt"]
 
 
-def run_with_a_hang(folder: Path, workers: int) -> list:
-    """NAMES through a real Pool with a 1 s limit (and a short grace), in discovery order."""
-    for n in NAMES:
+def run_with_a_hang(folder: Path, workers: int, names: list[str] = NAMES, work=hang_on_marked) -> list:
+    """`names` through a real Pool with a 1 s limit (and a short grace), in discovery order."""
+    for n in names:
         (folder / n).write_text(f"关于{n}的通知\n各单位：\n请按要求办理。\n某某局\n2026年1月5日", encoding="utf-8")
     settings = replace(Settings(), limits=Limits(file_timeout_s=1.0))
-    tasks = iter(Task(i, str(folder / n), f"{i:064x}", 10) for i, n in enumerate(NAMES))
+    tasks = iter(Task(i, str(folder / n), f"{i:064x}", 10) for i, n in enumerate(names))
     import gongkai.pipeline.runner as runner
 
     old_grace, runner.GRACE_S = runner.GRACE_S, 0.5
     try:
-        return list(Pool(workers, settings, work=hang_on_marked).run(tasks))
+        return list(Pool(workers, settings, work=work).run(tasks))
     finally:
         runner.GRACE_S = old_grace
 
@@ -54,6 +54,30 @@ def test_the_task_a_killed_worker_was_holding_next_is_run_by_its_replacement(tmp
     assert [Path(r.path).name for r in results] == NAMES
     assert [r.parsed.status for r in results] == ["ok", "error", "ok", "ok"]
     assert "per-file time limit" in results[1].parsed.error
+
+
+def log_then_hang_on_marked(task: Task, res):
+    """hang_on_marked, after noting (time, file name) in order.log beside the file."""
+    with open(Path(task.path).parent / "order.log", "a", encoding="utf-8") as fh:
+        fh.write(f"{time.monotonic()} {Path(task.path).name}\n")
+    return hang_on_marked(task, res)
+
+
+def test_files_after_a_hung_one_do_not_pile_up_waiting_for_it(tmp_path, monkeypatch):
+    # Results are written in discovery order, so while the first file hangs, the others' results
+    # wait in the parent. Only MAX_WAITING of them may wait: the memory must not grow with the batch.
+    import gongkai.pipeline.runner as runner
+
+    monkeypatch.setattr(runner, "MAX_WAITING", 6)
+    names = ["hang.txt"] + [f"q{i:02d}.txt" for i in range(40)]
+    results = run_with_a_hang(tmp_path, 2, names, work=log_then_hang_on_marked)
+    assert [Path(r.path).name for r in results] == names
+    assert [r.parsed.status for r in results] == ["error"] + ["ok"] * 40
+    log = [line.split() for line in (tmp_path / "order.log").read_text(encoding="utf-8").splitlines()]
+    hung_at = next(float(t) for t, name in log if name == "hang.txt")
+    # the hung file is killed 1.5 s after it started; the 40 small ones need far less than that
+    while_hung = [name for t, name in log if name != "hang.txt" and float(t) < hung_at + 1.0]
+    assert len(while_hung) <= 6 + runner.PREFETCH
 
 
 class DiesOnArrival:

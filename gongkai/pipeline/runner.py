@@ -28,6 +28,7 @@ from gongkai.records import ERROR, ParsedDoc
 GRACE_S = 5.0          # beyond the per-file limit, before the worker is killed
 WRITE_EVERY = 64       # documents per transaction
 PREFETCH = 2           # tasks a worker holds: the running one and the next
+MAX_WAITING = 256      # results held back for order while an earlier file is still being worked on
 
 
 @dataclass(frozen=True)
@@ -202,8 +203,11 @@ class Pool:
         exhausted = False
         try:
             while True:
-                if not exhausted or self.retry:
-                    exhausted = self._feed(tasks) or exhausted
+                # new files only while few results wait for an earlier one (a slow file must not
+                # let the others pile up in memory); a killed worker's held files always
+                fresh = not exhausted and len(pending) < MAX_WAITING
+                if fresh or self.retry:
+                    exhausted = self._feed(tasks, fresh) or exhausted
                 if (exhausted and not self.retry and not any(w.tasks for w in self.workers)
                         and next_seq not in pending):
                     return
@@ -216,13 +220,16 @@ class Pool:
                 w.stop(kill=bool(w.tasks))
             self.selector.close()
 
-    def _feed(self, tasks: Iterator[Task]) -> bool:
-        """Top up every ready worker; True once `tasks` is exhausted."""
+    def _feed(self, tasks: Iterator[Task], fresh: bool) -> bool:
+        """Top up every ready worker from `retry`, then (if `fresh`) from `tasks`; True once `tasks` is exhausted."""
         for depth in range(1, PREFETCH + 1):       # breadth first: each worker gets one before any gets two
             for w in self.workers:
                 if w.ready and len(w.tasks) < depth:
-                    task = self.retry.popleft() if self.retry else next(tasks, None)
-                    if task is None:
+                    if self.retry:
+                        task = self.retry.popleft()
+                    elif not fresh:
+                        return False
+                    elif (task := next(tasks, None)) is None:
                         return True
                     w.give(task)
         return False
