@@ -1,6 +1,7 @@
 """The worker pool: a parser that hangs is killed and recorded, and the batch goes on."""
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from dataclasses import replace
@@ -96,3 +97,41 @@ def test_a_worker_that_dies_while_starting_stops_the_run_with_a_clear_error(tmp_
     tasks = iter([Task(0, str(tmp_path / "a.txt"), "0" * 64, 10)])
     with pytest.raises(WorkerError, match=r"died while starting \(exit code 3\)"):
         list(Pool(1, Settings(), work=DiesOnArrival()).run(tasks))
+
+
+def test_an_item_is_keyed_by_the_hash_of_the_bytes_the_worker_read(tmp_path):
+    from gongkai.pipeline.process import load_resources
+
+    path = tmp_path / "a.txt"
+    path.write_text("关于a的通知\n各单位：\n请按要求办理。", encoding="utf-8")
+    res = load_resources(Settings(), with_model=False)
+    result = run_task(Task(0, str(path), None, path.stat().st_size), res)
+    assert result.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    # the file changed after the parent hashed it: the item describes what was parsed
+    stale = run_task(Task(0, str(path), "0" * 64, path.stat().st_size), res)
+    assert stale.sha256 == result.sha256
+
+
+def test_a_file_gone_before_the_worker_reads_it_is_reported_not_stored(tmp_path, monkeypatch):
+    import gongkai.pipeline.runner as runner
+    from gongkai.pipeline import store
+    from gongkai.pipeline.batch import classify_batch
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for n in ("a.txt", "gone.txt", "b.txt"):
+        (inbox / n).write_text(f"关于{n}的通知\n各单位：\n请按要求办理。", encoding="utf-8")
+    real = runner.run_task
+
+    def vanish_then_run(task, res):       # deleted between planning and reading (e.g. moved by a clerk)
+        if task.path.endswith("gone.txt"):
+            os.remove(task.path)
+        return real(task, res)
+
+    monkeypatch.setattr(runner, "run_task", vanish_then_run)
+    summary = classify_batch([str(inbox)], tmp_path / "w.sqlite", "b", Settings(), workers=0)
+    assert summary.found == 3 and summary.processed == 2
+    assert [(Path(p).name, status) for p, status, _ in summary.problems] == [("gone.txt", "error")]
+    assert "cannot read" in summary.problems[0][2]
+    stored = store.connect(tmp_path / "w.sqlite").execute("SELECT path FROM items").fetchall()
+    assert sorted(Path(p).name for (p,) in stored) == ["a.txt", "b.txt"]

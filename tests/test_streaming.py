@@ -1,4 +1,4 @@
-"""A batch streams through `classify_batch`: files are hashed as they are needed and results are
+"""A batch streams through `classify_batch`: files are found as they are needed and results are
 written in chunks and dropped, so memory does not grow with the size of the batch."""
 from __future__ import annotations
 
@@ -35,26 +35,32 @@ def live_results() -> int:
 
 
 class Probe:
-    """on_result callback: samples how many results are alive and how many files were hashed."""
+    """on_result callback: samples how many results are alive and how many files were found."""
 
-    def __init__(self, hashed: list[str]) -> None:
-        self.hashed, self.calls, self.peak_live = hashed, 0, 0
-        self.hashed_at_first: int | None = None
+    def __init__(self, found: list[str]) -> None:
+        self.found, self.calls, self.peak_live = found, 0, 0
+        self.found_at_first: int | None = None
         self.baseline = live_results()
 
     def __call__(self) -> None:
         self.calls += 1
-        if self.hashed_at_first is None:
-            self.hashed_at_first = len(self.hashed)
+        if self.found_at_first is None:
+            self.found_at_first = len(self.found)
         if self.calls % SAMPLE_EVERY == 0:
             self.peak_live = max(self.peak_live, live_results() - self.baseline)
 
 
 def test_results_are_written_and_dropped_in_chunks(txt_batch, tmp_path, monkeypatch):
-    hashed: list[str] = []
-    real_sha = runner.file_sha256
-    monkeypatch.setattr(runner, "file_sha256", lambda path: hashed.append(path) or real_sha(path))
-    probe = Probe(hashed)
+    found: list[str] = []
+    real_discover = runner.discover
+
+    def discover(paths):
+        for path in real_discover(paths):
+            found.append(path)
+            yield path
+
+    monkeypatch.setattr(runner, "discover", discover)
+    probe = Probe(found)
     summary = classify_batch([str(txt_batch)], tmp_path / "s.sqlite", "stream", Settings(), workers=1,
                              on_result=probe)
     assert summary.processed == FILES
@@ -62,6 +68,6 @@ def test_results_are_written_and_dropped_in_chunks(txt_batch, tmp_path, monkeypa
     assert probe.calls == FILES
     # At most one open chunk plus what is in flight: far below the 300 documents of the batch.
     assert 0 < probe.peak_live <= runner.WRITE_EVERY + 4
-    # The first result arrived while most files were still unread: discovery is lazy too.
-    assert probe.hashed_at_first < FILES // 4
+    # The first result arrived while most files were still not even listed: discovery is lazy too.
+    assert probe.found_at_first < FILES // 4
 

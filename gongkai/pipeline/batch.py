@@ -43,11 +43,18 @@ def classify_batch(paths: list[str], db_path: str | Path, batch: str, settings: 
     records = (Pool(workers, settings, pack=store.to_record).run(tasks) if workers > 0
                else run_in_process(tasks, settings, pack=store.to_record))
     chunk: list[store.Record] = []
+    seen: set[str] = set()
     flushed = time.monotonic()
     for record in records:
-        chunk.append(record)
-        if record.status != "ok":
-            summary.problems.append((record.path, record.status, record.error or ""))
+        if record.sha256 is None:          # no bytes to hash (e.g. permission denied): report, nothing to store
+            summary.problems.append((record.path, "error", record.error or ""))
+        elif record.sha256 in seen:        # same bytes as an earlier file of this run (in discovery order)
+            summary.duplicates += 1
+        else:
+            seen.add(record.sha256)
+            chunk.append(record)
+            if record.status != "ok":
+                summary.problems.append((record.path, record.status, record.error or ""))
         # batched for speed, but at least once a second so a killed run loses little
         if len(chunk) >= WRITE_EVERY or time.monotonic() - flushed > FLUSH_S:
             summary.processed += store.write_results(db, batch, chunk)

@@ -38,7 +38,7 @@ class Resources:
 @dataclass
 class DocumentResult:
     path: str
-    sha256: str
+    sha256: str | None          # None: the file could not be read, so there is nothing to store
     size: int
     parsed: ParsedDoc
     fields: HeaderFields = field(default_factory=HeaderFields)

@@ -1,11 +1,14 @@
 """Run a batch: plan the files, process them in a pool of workers, write results in order.
 
-The parent hashes each file (cheap) and skips those already in the batch, so a
-killed run resumes where it stopped. Workers are separate processes that load
-the model once; the parent kills a worker whose file overruns the per-file time
-limit (a hung C parser cannot be interrupted any other way), records the file as
-`error`, and starts a fresh worker. Results are written in discovery order, so
-the database is the same whatever the number of workers.
+Workers read each file and hash the bytes they read, so an item's sha256 is the
+hash of exactly what was parsed, and the parent of a new batch only lists files.
+When the batch already has items (a rerun, or a killed run resumed), the parent
+hashes each file first and skips the ones already in it. Workers are separate
+processes that load the model once; the parent kills a worker whose file
+overruns the per-file time limit (a hung C parser cannot be interrupted any
+other way), records the file as `error`, and starts a fresh worker. Results are
+written in discovery order, so the database is the same whatever the number of
+workers.
 """
 from __future__ import annotations
 
@@ -35,7 +38,7 @@ MAX_WAITING = 256      # results held back for order while an earlier file is st
 class Task:
     seq: int
     path: str
-    sha256: str
+    sha256: str | None        # known when the parent hashed the file (a batch with items); else the worker's
     size: int
 
 
@@ -48,12 +51,18 @@ def file_sha256(path: str) -> str:
 
 
 def plan_tasks(paths: Iterable[str], done: set[str]) -> Iterator[Task | tuple[str, str] | str]:
-    """Yield a Task per new file, "skipped"/"duplicate" markers, or (path, reason) for files that cannot be opened."""
+    """Yield a Task per file to process, "skipped"/"duplicate" markers, or (path, reason) for files
+    that cannot be opened.
+
+    Files are hashed here only when `done` (the batch's hashes) is not empty, to skip them without
+    parsing them again; a new batch leaves the hashing to the workers, which read the bytes anyway.
+    """
     seen: set[str] = set()
     seq = 0
     for path in discover(paths):
         try:
-            sha, size = file_sha256(str(path)), path.stat().st_size
+            size = path.stat().st_size
+            sha = file_sha256(str(path)) if done else None
         except OSError as exc:
             yield (str(path), f"cannot open: {exc.strerror or exc}")
             continue
@@ -62,24 +71,29 @@ def plan_tasks(paths: Iterable[str], done: set[str]) -> Iterator[Task | tuple[st
         elif sha in seen:
             yield "duplicate"
         else:
-            seen.add(sha)
+            if sha is not None:
+                seen.add(sha)
             yield Task(seq, str(path), sha, size)
             seq += 1
 
 
 def run_task(task: Task, res: Resources) -> DocumentResult:
-    """One file in a worker: the size check, the read, then the pure per-document function."""
+    """One file in a worker: the size check, the read and hash, then the pure per-document function.
+
+    A file that cannot be read has no bytes to hash: its result has sha256 None, and the batch
+    reports it without storing it.
+    """
     limit = res.settings.limits.max_file_bytes
-    if task.size > limit:
-        reason = f"too large: {task.size / 2**20:.0f} MB over the {limit / 2**20:.0f} MB limit"
-        return process_parsed(_error(task.path, reason), task.path, task.sha256, task.size, res)
     try:
+        if task.size > limit:       # hashed in blocks, never read whole
+            reason = f"too large: {task.size / 2**20:.0f} MB over the {limit / 2**20:.0f} MB limit"
+            return process_parsed(_error(task.path, reason), task.path, file_sha256(task.path), task.size, res)
         with open(task.path, "rb") as fh:
             data = fh.read()
     except OSError as exc:
-        return process_parsed(_error(task.path, f"cannot read: {exc.strerror or exc}"),
-                              task.path, task.sha256, task.size, res)
-    return process_document(data, task.path, task.sha256, res)
+        return DocumentResult(path=task.path, sha256=None, size=task.size,
+                              parsed=_error(task.path, f"cannot read: {exc.strerror or exc}"))
+    return process_document(data, task.path, hashlib.sha256(data).hexdigest(), res)
 
 
 def _error(path: str, reason: str) -> ParsedDoc:
@@ -277,8 +291,11 @@ def _unprocessed(task: Task, reason: str) -> DocumentResult:
 
     parsed = _error(task.path, reason)
     proposal = decide(PolicyInput(status=parsed.status, error=reason))
-    return DocumentResult(path=task.path, sha256=task.sha256, size=task.size, parsed=parsed,
-                          proposal=proposal)
+    try:
+        sha = task.sha256 or file_sha256(task.path)     # the worker died before it could say
+    except OSError:
+        sha = None
+    return DocumentResult(path=task.path, sha256=sha, size=task.size, parsed=parsed, proposal=proposal)
 
 
 def run_in_process(tasks: Iterator[Task], settings: Settings, pack=None) -> Iterator:

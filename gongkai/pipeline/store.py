@@ -156,7 +156,7 @@ class Record:
     batch) and the `hits` values (HIT_COLUMNS order). Workers build it, so the single writer only
     runs INSERTs, and a tuple of plain values crosses the process boundary faster than the dataclasses."""
 
-    sha256: str
+    sha256: str | None          # None: the file could not be read, so there is nothing to store
     path: str
     status: str
     error: str | None
