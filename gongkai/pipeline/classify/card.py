@@ -50,7 +50,9 @@ def write_card(out: Path, meta: dict, extra_sections: dict[str, str] | None = No
         f"`spacy.blank(\"zh\")` (character segmenter) + `textcat` with `{meta['textcat']['@architectures']}`, "
         f"exclusive classes, character n-grams up to {meta['textcat']['ngram_size']}, "
         f"hash table length {meta['textcat']['length']}. Input: the text with whitespace removed, "
-        "first 6,000 characters.", "",
+        "first 6,000 characters. At run time `Classifier.predict` computes this textcat's features "
+        "(the characters' ORTH ids and their bigrams) straight from the text, without a spaCy Doc; the "
+        "scores equal `nlp(text)`'s (`tests/test_equivalence_pipeline.py`).", "",
         "## Review thresholds",
         "A proposal of 主动公开 or 依申请公开 below its threshold goes to review. Thresholds are calibrated on "
         "held-out cross-validation predictions so that no 不予公开 document the rules would not catch scores "
