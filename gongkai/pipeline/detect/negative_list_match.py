@@ -124,6 +124,19 @@ def cooccur_windows(terms: list[tuple[int, int, int]], n_slots: int, window: int
                 latest.clear()
 
 
+def _disjoint(found: list[Occurrence]) -> bool:
+    """Occurrences (in order of end) that are also in order of start and do not overlap: what
+    _merge would return, in the same order (one occurrence, or one term seen several times)."""
+    if len(found) < 2:
+        return True
+    previous_end = -1
+    for _, start, end in found:
+        if start < previous_end:
+            return False
+        previous_end = end
+    return True
+
+
 def _merge(spans: list[Span]) -> list[Span]:
     """Overlapping spans of one entry become one (the first trigger names it)."""
     if len(spans) == 1:  # the common case: nothing to sort or merge
@@ -253,15 +266,16 @@ class Matcher:
     def _matches(self, text: str, spans: dict[int, list[Occurrence]], extra: dict[int, list[Span]],
                  keep_excluded: bool) -> list[Match]:
         entries, trigger, matches, new = self.entries, self._trigger, [], tuple.__new__  # new: no Python frame
-        for i in sorted(spans.keys() | extra.keys(), key=self._rank.__getitem__):
+        found_in = spans.keys() | extra.keys() if extra else spans
+        for i in sorted(found_in, key=self._rank.__getitem__):
             entry, found, more = entries[i], spans.get(i, ()), extra.get(i)
-            if more is None and len(found) == 1:             # the common case: one phrase, once
-                key, start, end = found[0]
-                merged: list[Span] = [(start, end, "phrase", trigger[key])]
+            if more is None and _disjoint(found):             # the common case: phrases, not overlapping
+                merged: list[Span] = [(start, end, "phrase", trigger[key]) for key, start, end in found]
             else:
                 merged = _merge([(s, e, "phrase", trigger[key]) for key, s, e in found] + (more or []))
+            exclude = entry.exclude
             for start, end, via, term in merged:
-                cancel = _exclusion(text, start, end, entry) if entry.exclude else None
+                cancel = _exclusion(text, start, end, entry) if exclude else None
                 if cancel is None or keep_excluded:
                     matches.append(new(Match, (entry, start, end, text[start:end], via, term, cancel)))
         matches.sort(key=_position)     # stable: ties keep the entries' id order
