@@ -112,7 +112,7 @@ def worker_figures(batch: Batch, model: ModelChoice, tmp: Path, log) -> tuple[li
     after = parallel_ceiling()
     ratios = [two.docs_per_s / one.docs_per_s for one, two in pairs]
     speedup = statistics.median(ratios)
-    middle = pairs[ratios.index(speedup)] if speedup in ratios else pairs[0]
+    middle = pairs[ratios.index(speedup)]              # WORKER_PAIRS is odd
     figures = [Figure(f"end-to-end, {r.workers} worker{'s' * (r.workers > 1)}",
                       f"{r.docs_per_s:,.0f} docs/s ({r.processed} stored in {r.seconds:.1f} s) · "
                       f"peak RSS {r.peak_rss_mb:,.0f} MB", data=r.to_dict()) for r in middle]

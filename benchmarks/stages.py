@@ -28,31 +28,30 @@ def _work_of(parsed: list) -> Work:
 
 
 def pdf_row(paths: list[Path]) -> Row:
-    from gongkai.pipeline.ingest import parse
     from gongkai.pipeline.ingest.pdf import pdf_text_careful
+
+    return _ingest_row(paths, pdf_text_careful, "PDF", "pypdfium2 fast path, whole ParsedDoc",
+                       "pdfplumber extract_text", target=10)
+
+
+def docx_row(paths: list[Path]) -> Row:
+    from gongkai.pipeline.ingest.docx import docx_text_careful
+
+    return _ingest_row(paths, docx_text_careful, "DOCX", "lxml iterwalk, whole ParsedDoc",
+                       "python-docx paragraph API", target=15)
+
+
+def _ingest_row(paths: list[Path], careful, stage: str, what: str, peer_name: str, target: float) -> Row:
+    """`ingest.parse` on the files' bytes against the careful text extraction of the same bytes."""
+    from gongkai.pipeline.ingest import parse
 
     data, names = load_files(paths)
     parsed = [parse(d, n) for d, n in zip(data, names)]           # also the warm-up
     work = _work_of(parsed)
     ours, _ = measure(lambda: [parse(d, n) for d, n in zip(data, names)], work)
-    peer, texts = measure(lambda: [pdf_text_careful(d) for d in data], work)
+    peer, texts = measure(lambda: [careful(d) for d in data], work)
     same = sum(p.text == t for p, t in zip(parsed, texts))
-    return Row("PDF", "pypdfium2 fast path, whole ParsedDoc", ours, peer, "pdfplumber extract_text",
-               target=10, note=f"same text on {same}/{len(data)} files")
-
-
-def docx_row(paths: list[Path]) -> Row:
-    from gongkai.pipeline.ingest import parse
-    from gongkai.pipeline.ingest.docx import docx_text_careful
-
-    data, names = load_files(paths)
-    parsed = [parse(d, n) for d, n in zip(data, names)]
-    work = _work_of(parsed)
-    ours, _ = measure(lambda: [parse(d, n) for d, n in zip(data, names)], work)
-    peer, texts = measure(lambda: [docx_text_careful(d) for d in data], work)
-    same = sum(p.text == t for p, t in zip(parsed, texts))
-    return Row("DOCX", "lxml iterwalk, whole ParsedDoc", ours, peer, "python-docx paragraph API",
-               target=15, note=f"same text on {same}/{len(data)} files")
+    return Row(stage, what, ours, peer, peer_name, target=target, note=f"same text on {same}/{len(data)} files")
 
 
 def classify_row(texts: list[str], classifier) -> Row:

@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
 
 from gongkai.pipeline import store
 from gongkai.pipeline.process import DocumentResult
@@ -26,3 +30,17 @@ def add_item(db, batch: str, text: str, *, proposed: str | None = "proactive", n
 def mark(kind: str, text: str, start: int = 0) -> Hit:
     return Hit(kind=kind, rule_id=f"{kind}.test", text=text, start=start, end=start + len(text),
                ground="条例第十四条", severity="high")
+
+
+def derived_drafts(tmp_path_factory, name: str, count: int, fmt_of: Callable[[int], str]) -> Path:
+    """`count` drafts derived from corpus/docs as the benchmark derives them, document i written in
+    format fmt_of(i) (benchmarks.corpus); skips the test when corpus/docs holds no drafts."""
+    from benchmarks.corpus import CORPUS, document_text, load_source, write_document
+
+    if not any(CORPUS.glob("*.txt")):
+        pytest.skip("corpus/docs has no drafts to derive documents from")
+    folder = tmp_path_factory.mktemp(name)
+    source = load_source()
+    for index in range(count):
+        write_document(folder, index, document_text(source, index), fmt_of(index))
+    return folder

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.corpus import CORPUS, document_text, format_of, load_source, write_document
+from benchmarks.corpus import CORPUS, format_of
 from benchmarks.model import corpus_examples, train_small
 from gongkai.pipeline import store
 from gongkai.pipeline.batch import classify_batch
 from gongkai.pipeline.classify.model import DEFAULT_MODEL, load_classifier
 from gongkai.pipeline.export import records
 from gongkai.pipeline.process import Settings
+from tests.helpers import derived_drafts
 
 pytestmark = pytest.mark.slow
 DOCS = 30
@@ -38,13 +39,7 @@ def model_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def built_batch(tmp_path_factory) -> Path:
     """~30 drafts derived from corpus/docs, in PDF, DOCX, UTF-8 and GB18030 TXT."""
-    if not any(CORPUS.glob("*.txt")):
-        pytest.skip("corpus/docs has no drafts to derive documents from")
-    folder = tmp_path_factory.mktemp("batch")
-    source = load_source()
-    for index in range(DOCS):
-        write_document(folder, index, document_text(source, index), format_of(index))
-    return folder
+    return derived_drafts(tmp_path_factory, "batch", DOCS, format_of)
 
 
 def test_fast_classifier_scores_equal_nlp_pipe(model_dir):

@@ -7,9 +7,11 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from gongkai.config import Limits
 from gongkai.pipeline.process import Settings
-from gongkai.pipeline.runner import Pool, Task, run_task
+from gongkai.pipeline.runner import Pool, Task, WorkerError, run_task
 
 
 def hang_on_marked(task: Task, res):
@@ -89,9 +91,6 @@ class DiesOnArrival:
 
 
 def test_a_worker_that_dies_while_starting_stops_the_run_with_a_clear_error(tmp_path):
-    import pytest
-
-    from gongkai.pipeline.runner import WorkerError
 
     (tmp_path / "a.txt").write_text("关于a的通知", encoding="utf-8")
     tasks = iter([Task(0, str(tmp_path / "a.txt"), "0" * 64, 10)])

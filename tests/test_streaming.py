@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.corpus import CORPUS, document_text, load_source
 from gongkai.pipeline import runner, store
 from gongkai.pipeline.batch import classify_batch
 from gongkai.pipeline.process import Settings
+from tests.helpers import derived_drafts
 
 pytestmark = pytest.mark.slow
 FILES = 300                     # several times the write chunk, so holding the batch would show
@@ -20,13 +20,7 @@ SAMPLE_EVERY = 10               # counting live objects walks the whole heap: no
 @pytest.fixture(scope="module")
 def txt_batch(tmp_path_factory) -> Path:
     """300 distinct drafts as UTF-8 TXT, derived from corpus/docs."""
-    if not any(CORPUS.glob("*.txt")):
-        pytest.skip("corpus/docs has no drafts to derive documents from")
-    folder = tmp_path_factory.mktemp("stream")
-    source = load_source()
-    for index in range(FILES):
-        (folder / f"d{index:05d}.txt").write_text(document_text(source, index), encoding="utf-8")
-    return folder
+    return derived_drafts(tmp_path_factory, "stream", FILES, lambda index: "txt-utf8")
 
 
 def live_results() -> int:

@@ -74,8 +74,6 @@ def _tasks(paths, done, summary: RunSummary, on_result) -> Iterator[Task]:
             continue
         if item == "skipped":
             summary.skipped += 1
-        elif item == "duplicate":
-            summary.duplicates += 1
         else:  # a file that cannot even be opened: report it, nothing to store without its bytes
             summary.problems.append((item[0], "error", item[1]))
         if on_result:

@@ -51,13 +51,13 @@ def file_sha256(path: str) -> str:
 
 
 def plan_tasks(paths: Iterable[str], done: set[str]) -> Iterator[Task | tuple[str, str] | str]:
-    """Yield a Task per file to process, "skipped"/"duplicate" markers, or (path, reason) for files
-    that cannot be opened.
+    """Yield a Task per file to process, "skipped" for a file already in the batch, or (path, reason)
+    for a file that cannot be opened.
 
     Files are hashed here only when `done` (the batch's hashes) is not empty, to skip them without
     parsing them again; a new batch leaves the hashing to the workers, which read the bytes anyway.
+    Duplicates within the run are found from the workers' hashes (batch.classify_batch).
     """
-    seen: set[str] = set()
     seq = 0
     for path in discover(paths):
         try:
@@ -68,11 +68,7 @@ def plan_tasks(paths: Iterable[str], done: set[str]) -> Iterator[Task | tuple[st
             continue
         if sha in done:
             yield "skipped"
-        elif sha in seen:
-            yield "duplicate"
         else:
-            if sha is not None:
-                seen.add(sha)
             yield Task(seq, str(path), sha, size)
             seq += 1
 

@@ -143,6 +143,7 @@ ITEM_COLUMNS = ("sha256", "path", "size", "format", "status", "error", "pages", 
                 "text", *_FIELD_COLUMNS, "proposed_attribute", "confidence", "probabilities", "needs_review",
                 "review_reasons", "explanation", "proposed_ground", "model_version", "negative_list_version",
                 "processed_at")
+_ITEM_INDEX = {column: i for i, column in enumerate(ITEM_COLUMNS)}
 HIT_COLUMNS = ("kind", "rule_id", "text", "start", "end", "ground", "severity", "explanation")
 _INSERT_ITEM = (f"INSERT OR IGNORE INTO items (batch, {', '.join(map(json.dumps, ITEM_COLUMNS))}) "
                 f"VALUES ({', '.join('?' * (len(ITEM_COLUMNS) + 1))})")
@@ -156,12 +157,25 @@ class Record:
     batch) and the `hits` values (HIT_COLUMNS order). Workers build it, so the single writer only
     runs INSERTs, and a tuple of plain values crosses the process boundary faster than the dataclasses."""
 
-    sha256: str | None          # None: the file could not be read, so there is nothing to store
-    path: str
-    status: str
-    error: str | None
     item: tuple
     hits: tuple[tuple, ...]
+
+    @property
+    def sha256(self) -> str | None:
+        """None: the file could not be read, so there is nothing to store."""
+        return self.item[_ITEM_INDEX["sha256"]]
+
+    @property
+    def path(self) -> str:
+        return self.item[_ITEM_INDEX["path"]]
+
+    @property
+    def status(self) -> str:
+        return self.item[_ITEM_INDEX["status"]]
+
+    @property
+    def error(self) -> str | None:
+        return self.item[_ITEM_INDEX["error"]]
 
 
 def _json(value):
@@ -179,7 +193,7 @@ def to_record(result) -> Record:
             result.model_version, result.negative_list_version, now())
     hits = tuple((h.kind, h.rule_id, h.text, h.start, h.end, h.ground, h.severity, h.explanation)
                  for h in result.hits)
-    return Record(result.sha256, result.path, parsed.status, parsed.error, item, hits)
+    return Record(item, hits)
 
 
 def item_row(result, batch: str) -> dict:
