@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from gongkai.pipeline import review, store
+from gongkai.records import Hit
 from tests.helpers import add_item, mark
 
 
@@ -36,6 +37,24 @@ def test_non_disclosure_needs_ground_and_reason(db):
                          ground="条例第十六条第二款") == "decided"
     state = review.state_of(db, i)
     assert state.final_attribute == "non_disclosure" and state.final_ground == "条例第十六条第二款"
+
+
+@pytest.mark.parametrize("ground", ["1", "保密", "不公开"])
+def test_a_ground_the_report_cannot_count_is_refused(db, ground):
+    i = add_item(db, "b", "关于追加专项资金的请示")
+    with pytest.raises(review.ReviewError, match="not a withholding ground"):
+        review.decide(db, i, "non_disclosure", "王敏", reason="过程性信息", ground=ground)
+    assert review.history(db, i) == []
+
+
+def test_a_ground_may_be_a_negative_list_entry_of_the_document(db):
+    entry = Hit(kind="negative_list", rule_id="NL-16-2-01", text="讨论稿", start=6, end=9, ground="条例第十六条第二款",
+                explanation="负面清单 NL-16-2-01「内部讨论稿」: 讨论稿（属于四类过程性信息）")
+    i = add_item(db, "b", "关于方案的讨论稿", hits=[entry])
+    for ground in ("属于四类过程性信息", "process_info", "NL-16-2-01"):
+        assert review.decide(db, i, "non_disclosure", "王敏", reason="讨论稿", ground=ground) == "decided"
+        assert review.state_of(db, i).final_ground in (ground, "process_info")
+        review.undo(db, i, "王敏")
 
 
 def test_four_eyes_for_a_secret_marked_document(db):

@@ -41,3 +41,28 @@ def code_for(ground: str | None) -> str | None:
         if fragment in ground:
             return code
     return None
+
+
+class GroundError(ValueError):
+    """A withholding ground that is neither a report ground nor one of the office's list entries."""
+
+
+def resolve(ground: str | None, entries: dict[str, str] | None = None) -> str:
+    """The ground to record for a 不予公开 decision, or GroundError.
+
+    Accepted: one of the eight report grounds by code (`process_info`), by its row name
+    (`属于四类过程性信息`) or by its article (`条例第十六条第二款`), kept as given; or the id of a
+    negative-list entry in `entries` (entry id -> reason code), recorded as that entry's reason
+    code so the annual report counts it. Free text such as `1` is refused: the report could
+    not count it.
+    """
+    text = (ground or "").strip()
+    if not text:
+        raise GroundError("不予公开 needs a ground")
+    if entries and text in entries:
+        return entries[text]
+    if code_for(text):
+        return text
+    listed = f"; or a negative-list entry of this document ({', '.join(sorted(entries))})" if entries else ""
+    raise GroundError(f"{text!r} is not a withholding ground: use a report ground by code, name or article "
+                      f"({', '.join(REASONS)}){listed}")

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 from gongkai.pipeline import store
-from gongkai.pipeline.grounds import code_for
+from gongkai.pipeline.grounds import GroundError, code_for, resolve
 from gongkai.records import ATTRIBUTES
 
 LEASE_S = 120.0
@@ -148,6 +148,11 @@ def decide(db, item_id: int, attribute: str, reviewer: str, reason: str | None =
         raise ReviewError(f"attribute must be one of {', '.join(ATTRIBUTES)}, not {attribute!r}")
     if attribute == "non_disclosure" and not (ground and reason):
         raise ReviewError("不予公开 needs a ground (--ground, e.g. 条例第十六条第二款) and a reason (--reason)")
+    if attribute == "non_disclosure":
+        try:
+            ground = resolve(ground, list_entries(db, item_id))
+        except GroundError as exc:
+            raise ReviewError(str(exc)) from None
     with transaction(db):
         batch = _check_open(db, item_id, session)
         state = state_of(db, item_id)
@@ -169,6 +174,15 @@ def decide(db, item_id: int, attribute: str, reviewer: str, reason: str | None =
     if after.awaiting_second:
         return "awaits second reviewer"
     return "confirmed" if confirm else "decided"
+
+
+def list_entries(db, item_id: int) -> dict[str, str]:
+    """The negative-list entries that hit a document: entry id -> reason code (a ground a reviewer may cite)."""
+    from gongkai.pipeline.detect.negative_list_model import reason_code_in
+
+    rows = db.execute("SELECT rule_id, explanation FROM hits WHERE item_id = ? AND kind = 'negative_list'",
+                      [item_id]).fetchall()
+    return {rule: code for rule, explanation in rows if (code := reason_code_in(explanation or ""))}
 
 
 def undo(db, item_id: int, reviewer: str, session: str | None = None) -> Decision:
