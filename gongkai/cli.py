@@ -12,9 +12,12 @@ from typing import Optional
 
 import typer
 
+# rich_markup_mode=None everywhere: help is plain click text, so [brackets] in help survive and long
+# option names wrap instead of being cut; usage errors are one line (see run()).
+PLAIN = {"rich_markup_mode": None, "pretty_exceptions_enable": False}
 app = typer.Typer(help="公开属性认定: classify government documents, review them, publish the rest.",
-                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
-neglist_app = typer.Typer(help="Check and explain negative lists (负面清单).", no_args_is_help=True)
+                  no_args_is_help=True, add_completion=True, **PLAIN)
+neglist_app = typer.Typer(help="Check and explain negative lists (负面清单).", no_args_is_help=True, **PLAIN)
 app.add_typer(neglist_app, name="negative-list")
 
 STATE = {"verbose": False}
@@ -45,7 +48,7 @@ def guarded(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except typer.Exit:
+        except (typer.Exit, BrokenPipeError):
             raise
         except (ValueError, RuntimeError, KeyError, OSError) as exc:
             fail(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
@@ -54,8 +57,52 @@ def guarded(fn):
     return wrapper
 
 
+def run(argv: list[str] | None = None) -> None:
+    """The `gongkai` executable: a usage error is one line, a closed pipe (`| head`) ends quietly."""
+    import os
+
+    try:
+        from typer._click import exceptions as click   # recent typer vendors its own click: these are its errors
+    except ImportError:
+        from click import exceptions as click
+
+    try:
+        code = app(args=argv, prog_name="gongkai", standalone_mode=False)
+    except click.NoArgsIsHelpError as exc:
+        typer.echo(exc.ctx.get_help())
+        code = 0
+    except click.UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "gongkai"
+        typer.echo(f"error: {exc.format_message()} (see `{where} --help`)", err=True)
+        code = exc.exit_code
+    except click.ClickException as exc:
+        typer.echo(f"error: {exc.format_message()}", err=True)
+        code = exc.exit_code
+    except click.Abort:
+        typer.echo("aborted", err=True)
+        code = 1
+    except BrokenPipeError:
+        # the reader stopped reading (e.g. `| head`): that is not an error; nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"gongkai {version('gongkai')}")
+        except PackageNotFoundError:
+            typer.echo("gongkai (not installed)")
+        raise typer.Exit()
+
+
 @app.callback()
-def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks on errors.")) -> None:
+def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Show tracebacks on errors."),
+         version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                      help="Print the version and exit.")) -> None:
     STATE["verbose"] = verbose
 
 
@@ -78,45 +125,44 @@ def classify(
 
     start_forkserver()  # first: its imports (spaCy) overlap everything below
 
-    from gongkai.pipeline.batch import batch_counts, count_files
+    from gongkai import api
+    from gongkai.pipeline.detect.negative_list import NegativeListError
     from gongkai.pipeline.process import Settings
-    from gongkai.pipeline.store import connect
 
     if no_default_list and not negative_list:
         fail("--no-default-negative-list needs at least one --negative-list FILE")
-    workers = workers or os.cpu_count() or 1
-    _load_list_or_fail(negative_list, include_default=not no_default_list)  # refuse a bad list up front
     settings = Settings(model_path=str(model) if model else None,
                         negative_lists=tuple(str(p) for p in negative_list),
                         include_default_list=not no_default_list)
-    total = count_files([str(p) for p in paths])
-    summary = _run_with_progress(paths, db, batch, settings, workers, total)
-    counts = batch_counts(connect(db), batch)
-    _print_summary(summary, counts)
+    with _progress() as (on_total, on_result):
+        try:
+            result = api.classify(paths, db, batch, settings, workers=workers or os.cpu_count() or 1,
+                                  on_total=on_total, on_result=on_result)
+        except NegativeListError as exc:
+            _list_refused(exc)
+    _print_summary(result.summary, result.counts)
 
 
-def _load_list_or_fail(files, include_default: bool):
-    """Load negative lists; a malformed one is refused with every problem and its line."""
-    from gongkai.pipeline.detect.negative_list import NegativeListError, load_negative_list
-
-    try:
-        return load_negative_list(files, include_default=include_default)
-    except NegativeListError as exc:
-        for problem in exc.problems:
-            typer.echo(f"{problem.file or ''}:{problem.line}: {problem.message}", err=True)
-        fail(f"negative list refused: {exc}")
+def _list_refused(exc) -> None:
+    """A malformed negative list: every problem with its line, then one error line."""
+    for problem in exc.problems:
+        typer.echo(f"{problem.file or ''}:{problem.line}: {problem.message}", err=True)
+    fail(f"negative list refused: {exc}")
 
 
-def _run_with_progress(paths, db, batch, settings, workers, total):
+def _progress():
+    """A progress bar on a terminal (nothing when piped): yields (on_total, on_result) callbacks."""
+    import contextlib
+
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from gongkai.pipeline.batch import classify_batch
-
-    with Progress(TextColumn("[bold]classify"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=console(), transient=True, disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task("files", total=total)
-        return classify_batch([str(p) for p in paths], db, batch, settings, workers=workers,
-                              on_result=lambda: bar.advance(task))
+    @contextlib.contextmanager
+    def bar():
+        with Progress(TextColumn("[bold]classify"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                      console=console(), transient=True, disable=not sys.stderr.isatty()) as progress:
+            task = progress.add_task("files", total=None)
+            yield (lambda total: progress.update(task, total=total)), (lambda: progress.advance(task))
+    return bar()
 
 
 def _print_summary(summary, counts) -> None:
@@ -155,21 +201,28 @@ def export(
     db: Path = DB,
     batch: Optional[str] = typer.Option(None, "--batch", help="Only this batch."),
     fmt: str = typer.Option("jsonl", "--format", help="jsonl or csv."),
+    excel: bool = typer.Option(False, "--excel", help="CSV for Excel: UTF-8 with a byte-order mark."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write here instead of standard output."),
 ) -> None:
     """Write one record per item (the export contract in docs/schema.md)."""
     from gongkai.pipeline.export import records, write_csv, write_jsonl
-    from gongkai.pipeline.store import connect
+    from gongkai.pipeline.store import connect, require_batch
 
     if fmt not in ("jsonl", "csv"):
         fail(f"--format must be jsonl or csv, not {fmt!r}")
+    if excel and fmt != "csv":
+        fail("--excel is for --format csv")
     writer = write_jsonl if fmt == "jsonl" else write_csv
-    recs = records(connect(db, create=False), batch)
+    work = connect(db, create=False)
+    require_batch(work, batch)
+    recs = records(work, batch)
     if out:
-        with out.open("w", encoding="utf-8", newline="") as fh:
+        with out.open("w", encoding="utf-8-sig" if excel else "utf-8", newline="") as fh:
             n = writer(recs, fh)
         typer.echo(f"wrote {n} records to {out}", err=True)
     else:
+        if excel:
+            sys.stdout.write("\ufeff")
         writer(recs, sys.stdout)
 
 
@@ -190,27 +243,32 @@ def neglist_check(file: Path = typer.Argument(..., help="A negative list (TOML).
 @neglist_app.command("explain")
 @guarded
 def neglist_explain(file: Path = typer.Argument(..., help="A negative list (TOML), or 'default'."),
-                    doc: Path = typer.Argument(..., help="A document (any supported format).")) -> None:
-    """Show which entries of a list match a document, and where."""
+                    docs: list[Path] = typer.Argument(..., help="Documents or folders (any supported format).")) -> None:
+    """Show which entries of a list match each document, and where (the match in 【】)."""
     from rich.table import Table
 
-    from gongkai.pipeline.detect.negative_list import explain
-    from gongkai.pipeline.extract import extract_fields
-    from gongkai.pipeline.ingest import parse
+    from gongkai import api
+    from gongkai.pipeline.detect.negative_list import NegativeListError
 
-    default = str(file) == "default"
-    neglist = _load_list_or_fail([] if default else [file], include_default=default)
-    parsed = parse(doc.read_bytes(), doc.name)
-    if parsed.status != "ok":
-        fail(f"{doc}: {parsed.status}: {parsed.error}")
-    matches = explain(neglist, parsed.text, extract_fields(parsed.text))
-    table = Table(title=f"{doc.name}: {len(matches)} match(es) of {file}")
-    for col in ("entry", "item 事项", "ground 依据", "match in context", "status"):
-        table.add_column(col, overflow="fold")
-    for m in matches:
-        status = f"cancelled by「{m.excluded_by}」" if m.excluded_by else m.entry.severity
-        table.add_row(m.entry.id, m.entry.item, m.entry.ground, m.context(parsed.text), status)
-    console().print(table)
+    out = console()
+    unread = 0
+    try:
+        for doc in api.explain(file, docs):
+            if doc.error:
+                typer.echo(f"{doc.path}: not read ({doc.error})", err=True)
+                unread += 1
+                continue
+            table = Table(title=f"{doc.path}: {len(doc.matches)} match(es) of {file}")
+            for col in ("entry", "item 事项", "ground 依据", "match in context", "status"):
+                table.add_column(col, overflow="fold")
+            for m in doc.matches:
+                status = f"cancelled by「{m.excluded_by}」" if m.excluded_by else m.entry.severity
+                table.add_row(m.entry.id, m.entry.item, m.entry.ground, m.context(doc.text), status)
+            out.print(table)
+    except NegativeListError as exc:
+        _list_refused(exc)
+    if unread:
+        fail(f"{unread} document(s) could not be read")
 
 
 def _register_optional() -> None:
@@ -226,4 +284,4 @@ def _register_optional() -> None:
 _register_optional()
 
 if __name__ == "__main__":
-    app()
+    run()

@@ -26,21 +26,18 @@ def train(
     from_db: list[Path] = typer.Option([], "--from-db", help="A working database: add the documents reviewers decided."),
 ) -> None:
     """Train the classifier with a fixed seed; cross-validate; write the model and its card."""
+    from gongkai import api
     from gongkai.cli import console
-    from gongkai.pipeline.classify.card import write_card
-    from gongkai.pipeline.classify.session import gather_examples
-    from gongkai.pipeline.classify.session import train as run_train
     from gongkai.pipeline.classify.train import TrainConfig
 
-    if out.exists() and any(out.iterdir()) and not (out / "config.cfg").exists():
-        raise ValueError(f"{out} exists and is not a model folder; choose another --out")
-    examples = gather_examples(corpus, extra, from_db)
     con = console()
-    con.print(f"training on {len(examples)} documents less a {holdout:.0%} hold-out "
-              f"({cv}-fold cross-validation first)…")
+
+    def started(n: int) -> None:
+        con.print(f"training on {n} documents less a {holdout:.0%} hold-out ({cv}-fold cross-validation first)…")
+
     with con.status("training…"):
-        result = run_train(examples, out, cv=cv, config=TrainConfig(seed=seed, epochs=epochs), holdout=holdout)
-    write_card(out, result.meta)
+        result = api.train(out, corpus, extra, from_db, cv=cv, config=TrainConfig(seed=seed, epochs=epochs),
+                           holdout=holdout, on_examples=started)
     if result.cv:
         print_metrics(result.cv.to_dict(), f"{cv}-fold cross-validation")
     con.print(f"model written to {out} (version {result.meta['version']}); thresholds {result.thresholds}")
@@ -56,18 +53,14 @@ def evaluate(
     record: bool = typer.Option(False, "--record", help="Store the figures in the model's metadata and card."),
 ) -> None:
     """Per-class precision/recall/F1, macro-F1, confusion, leak count and review rate."""
-    from gongkai.pipeline.classify.session import evaluate as run_eval
-    from gongkai.pipeline.classify.session import examples_for_evaluation
+    from gongkai import api
 
-    examples = examples_for_evaluation(corpus, assume_label)
-    results = {}
-    for path in [model, compare] if compare else [model]:
-        metrics, version = run_eval(examples, path)
-        results[version] = metrics.to_dict()
-        if record:
-            from gongkai.pipeline.classify.session import record_evaluation
-
-            record_evaluation(path, corpus, assume_label, results[version])
+    evaluation = api.evaluate(corpus, [model, compare] if compare else [model], assume_label, record)
+    for version, n in evaluation.overlaps.items():
+        if n:
+            typer.echo(f"warning: {n} of the {evaluation.documents} documents in {corpus} were used to train "
+                       f"model {version}: its figures on them overstate its accuracy", err=True)
+    results = evaluation.results
     if as_json:
         typer.echo(json.dumps(results, ensure_ascii=False, indent=2))
         return

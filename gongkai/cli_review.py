@@ -10,9 +10,10 @@ import typer
 
 from gongkai.records import attribute_name
 
+PLAIN = {"rich_markup_mode": None, "pretty_exceptions_enable": False}   # as gongkai.cli.app
 review_app = typer.Typer(help="Confidentiality review (公开前保密审查). Without a subcommand: the interactive queue.",
-                         invoke_without_command=True)
-batch_app = typer.Typer(help="Manage batches.", no_args_is_help=True)
+                         invoke_without_command=True, **PLAIN)
+batch_app = typer.Typer(help="Manage batches.", no_args_is_help=True, **PLAIN)
 
 DB = typer.Option(..., "--db", help="The working SQLite database.")
 REVIEWER = typer.Option(None, "--reviewer", help="Your name (default: $GONGKAI_REVIEWER, else the OS user).")
@@ -33,10 +34,19 @@ def register(app: typer.Typer) -> None:
     app.command("report")(guarded(report))
 
 
-def _db(path: Path):
-    from gongkai.pipeline.store import connect
+def _db(path: Path, batch: str | None = None):
+    """The working database; `batch`, when given, must be one of its batches."""
+    from gongkai.pipeline.store import connect, require_batch
 
-    return connect(path, create=False)
+    db = connect(path, create=False)
+    require_batch(db, batch)
+    return db
+
+
+def _shown_in_local_time(stamp: str | None) -> str:
+    from gongkai.review_view import local_time
+
+    return local_time(stamp)
 
 
 def review_main(ctx: typer.Context, db: Optional[Path] = typer.Option(None, "--db"),
@@ -50,47 +60,37 @@ def review_main(ctx: typer.Context, db: Optional[Path] = typer.Option(None, "--d
 
     if db is None:
         fail("gongkai review needs --db FILE (and usually --batch NAME)")
-    run_tui(_db(db), batch, reviewer_name(reviewer))
+    run_tui(_db(db, batch), batch, reviewer_name(reviewer))
 
 
 def review_list(db: Path = DB, batch: Optional[str] = typer.Option(None, "--batch"),
                 state: str = typer.Option("all", "--state", help="all, pending, decided, awaiting or unread."),
-                as_json: bool = typer.Option(False, "--json")) -> None:
-    """Documents that need review, pending and decided, riskiest first."""
+                show_all: bool = typer.Option(False, "--all", help="Every row, not only the first screenful."),
+                as_json: bool = typer.Option(False, "--json", help="Every row, machine-readable.")) -> None:
+    """Documents that need review, pending and decided, riskiest first (the first screenful and a count)."""
     from rich.table import Table
 
+    from gongkai import api
     from gongkai.cli import console
-    from gongkai.pipeline.review import queue
 
-    rows = []
-    for item, st in queue(_db(db), batch):
-        label = st.label
-        if state != "all" and not _state_matches(state, label, item):
-            continue
-        rows.append({"id": item["id"], "batch": item["batch"], "title": item["title"] or Path(item["path"]).name,
-                     "doc_type": item["doc_type"], "status": item["status"], "proposed": item["proposed_attribute"],
-                     "confidence": item["confidence"], "state": label,
-                     "decision": st.current.attribute if st.current else None,
-                     "reviewers": sorted(st.supporters), "reasons": item["review_reasons"]})
+    out = console()
+    page = None if (show_all or as_json) else max(10, out.size.height - 8)
+    listed = api.review_list(_db(db, batch), batch, state, limit=page)
     if as_json:
-        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(listed.rows, ensure_ascii=False, indent=2))
         return
-    table = Table(title=f"review queue{f' · batch {batch}' if batch else ''} · {len(rows)} document(s)")
+    title = f"review queue{f' · batch {batch}' if batch else ''} · {listed.total} document(s)"
+    table = Table(title=title)
     for col in ("id", "title", "文种", "proposed", "conf", "state", "decision", "why"):
         table.add_column(col, overflow="fold")
-    for r in rows:
+    for r in listed.rows:
         table.add_row(str(r["id"]), r["title"][:30], r["doc_type"] or "", attribute_name(r["proposed"]),
                       f"{r['confidence']:.2f}" if r["confidence"] is not None else "", r["state"],
                       attribute_name(r["decision"]) if r["decision"] else "", "; ".join(r["reasons"])[:60])
-    console().print(table)
-
-
-def _state_matches(state: str, label: str, item: dict) -> bool:
-    wanted = {"pending": label == "pending", "decided": label == "decided",
-              "awaiting": label == "awaits second reviewer", "unread": item["status"] != "ok"}
-    if state not in wanted:
-        raise ValueError(f"--state must be one of all, {', '.join(wanted)}")
-    return wanted[state]
+    out.print(table)
+    if len(listed.rows) < listed.total:
+        typer.echo(f"showing the first {len(listed.rows)} of {listed.total}: --all for every row, "
+                   f"--state to narrow, --json for scripts")
 
 
 def review_show(item_id: int = typer.Argument(..., help="Document id."), db: Path = DB,
@@ -98,27 +98,32 @@ def review_show(item_id: int = typer.Argument(..., help="Document id."), db: Pat
                 as_json: bool = typer.Option(False, "--json")) -> None:
     """One document: header fields, proposal, hits in context, review state."""
     from gongkai.cli import console
-    from gongkai.review_view import document_view, render_document
+    from gongkai.review_view import document_view, render_document, view_json
 
     view = document_view(_db(db), item_id)
     if as_json:
-        typer.echo(json.dumps(view, ensure_ascii=False, indent=2, default=str))
+        typer.echo(json.dumps(view_json(view), ensure_ascii=False, indent=2))
         return
     render_document(console(), view, full=full)
 
 
 def review_decide(item_id: int = typer.Argument(...), db: Path = DB,
-                  attribute: str = typer.Option(..., "--attribute", help="proactive, on_request or non_disclosure."),
+                  attribute: str = typer.Option(..., "--attribute",
+                                                help="proactive / on_request / non_disclosure, or 主动公开 / 依申请公开 / 不予公开."),
                   reason: Optional[str] = typer.Option(None, "--reason"),
-                  ground: Optional[str] = typer.Option(None, "--ground", help="For non_disclosure: e.g. 条例第十六条第二款 or process_info."),
+                  ground: Optional[str] = typer.Option(None, "--ground",
+                                             help="For non_disclosure: one of the eight report grounds by code "
+                                                  "(process_info), name (属于四类过程性信息) or article "
+                                                  "(条例第十六条第二款), or a negative-list entry id of the document."),
                   reviewer: Optional[str] = REVIEWER,
                   expect_state: Optional[int] = typer.Option(None, "--expect-state",
                                                              help="Refuse if the document's state changed since `review show` printed this number."),
                   override: bool = typer.Option(False, "--override", help="Change another reviewer's decision.")) -> None:
     """Decide a document's attribute (an identical decision by another reviewer is a confirmation)."""
-    from gongkai.pipeline.review import decide, reviewer_name
+    from gongkai.pipeline.review import decide, parse_attribute, reviewer_name
 
     who = reviewer_name(reviewer)
+    attribute = parse_attribute(attribute)
     outcome = decide(_db(db), item_id, attribute, who, reason=reason, ground=ground,
                      expected_version=expect_state, override=override)
     typer.echo(f"document {item_id}: {attribute_name(attribute)} — {outcome} ({who})")
@@ -162,11 +167,11 @@ def review_history(item_id: int = typer.Argument(...), db: Path = DB, as_json: b
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    table = Table(title=f"document {item_id}: audit log")
+    table = Table(title=f"document {item_id}: audit log (local time; --json: UTC)")
     for col in ("#", "when", "who", "action", "from → to", "ground", "reason", "model / list"):
         table.add_column(col, overflow="fold")
     for r in rows:
-        table.add_row(str(r["id"]), r["at"], r["reviewer"], r["action"],
+        table.add_row(str(r["id"]), _shown_in_local_time(r["at"]), r["reviewer"], r["action"],
                       f"{r['from_attribute'] or ''} → {r['to_attribute'] or ''}", r["ground"] or "",
                       r["reason"] or "", f"{r['model_version'] or ''} / {(r['negative_list_version'] or '')[:12]}")
     console().print(table)
@@ -189,15 +194,10 @@ def publish(db: Path = DB, batch: str = typer.Option(..., "--batch"),
 
     convention = load_convention(masking) if masking else None  # a bad file is refused before anything is written
     try:
-        result = run_publish(_db(db), batch, out, reviewer_name(reviewer), convention)
+        result = run_publish(_db(db, batch), batch, out, reviewer_name(reviewer), convention)
     except PublishRefused as refused:
-        table = Table(title=str(refused))
-        for col in ("id", "title", "state", "why"):
-            table.add_column(col, overflow="fold")
-        for item, st in refused.pending:
-            table.add_row(str(item["id"]), item["title"] or Path(item["path"]).name, st.label,
-                          "; ".join(item["review_reasons"])[:70])
-        console(stderr=True).print(table)
+        for line in refusal_lines(refused.pending):
+            typer.echo(line, err=True)
         typer.echo(f"error: {refused}; publish refused", err=True)
         raise typer.Exit(1)
     table = Table(title=f"published batch {batch} to {out} (frozen)")
@@ -209,18 +209,31 @@ def publish(db: Path = DB, batch: str = typer.Option(..., "--batch"),
     typer.echo(f"{result.changed} row(s) added, updated or removed; {result.redactions} masked span(s)")
 
 
+REFUSAL_SHOWN = 10
+
+
+def refusal_lines(pending: list, shown: int = REFUSAL_SHOWN) -> list[str]:
+    """A refused publish names the first few documents still waiting, and how to list them all."""
+    lines = [f"  #{item['id']} {item['title'] or Path(item['path']).name} · {st.label} · "
+             f"{'; '.join(item['review_reasons'])[:60]}" for item, st in pending[:shown]]
+    if len(pending) > shown:
+        lines.append(f"  … and {len(pending) - shown} more: `gongkai review list --state pending --all`")
+    return [f"{len(pending)} document(s) still need a final review decision, the riskiest first:", *lines]
+
+
 def batch_reopen(name: str = typer.Argument(...), db: Path = DB, reason: str = typer.Option(..., "--reason"),
                  reviewer: Optional[str] = REVIEWER) -> None:
     """Unfreeze a published batch so its decisions can change (audited)."""
     from gongkai.pipeline.publish import reopen
     from gongkai.pipeline.review import reviewer_name
 
-    reopen(_db(db), name, reviewer_name(reviewer), reason)
+    reopen(_db(db, name), name, reviewer_name(reviewer), reason)
     typer.echo(f"batch {name} reopened; publish it again to update the publication database")
 
 
 def report(db: Path = DB, batch: Optional[str] = typer.Option(None, "--batch"),
-           as_json: bool = typer.Option(False, "--json"), as_csv: bool = typer.Option(False, "--csv")) -> None:
+           as_json: bool = typer.Option(False, "--json"), as_csv: bool = typer.Option(False, "--csv"),
+           excel: bool = typer.Option(False, "--excel", help="With --csv: UTF-8 with a byte-order mark, as Excel wants.")) -> None:
     """Counts by attribute, ground, reviewer; review times; overrides (for the annual report)."""
     import csv
 
@@ -229,11 +242,13 @@ def report(db: Path = DB, batch: Optional[str] = typer.Option(None, "--batch"),
     from gongkai.cli import console
     from gongkai.pipeline.report import build_report, report_rows
 
-    rep = build_report(_db(db), batch)
+    rep = build_report(_db(db, batch), batch)
     if as_json:
         typer.echo(json.dumps(rep, ensure_ascii=False, indent=2))
         return
     if as_csv:
+        if excel:
+            sys.stdout.write("\ufeff")
         writer = csv.writer(sys.stdout)
         writer.writerow(["section", "key", "value"])
         writer.writerows(report_rows(rep))
@@ -242,5 +257,5 @@ def report(db: Path = DB, batch: Optional[str] = typer.Option(None, "--batch"),
     for col in ("section", "key", "value"):
         table.add_column(col)
     for section, key, value in report_rows(rep):
-        table.add_row(section, str(key), str(value))
+        table.add_row(section, attribute_name(key) if section == "by_attribute" else str(key), str(value))
     console().print(table)

@@ -16,11 +16,11 @@ _ENTRY_ITEM = re.compile(r"「([^」]*)」")
 
 
 def document_view(db, item_id: int) -> dict:
-    row = db.execute("SELECT * FROM items WHERE id = ?", [item_id]).fetchone()
+    cursor = db.execute("SELECT * FROM items WHERE id = ?", [item_id])
+    row = cursor.fetchone()
     if row is None:
         raise review.ReviewError(f"no document with id {item_id}")
-    cols = [d[0] for d in db.execute("SELECT * FROM items LIMIT 0").description]
-    item = store.decode_item(dict(zip(cols, row)))
+    item = store.decode_item(dict(zip([d[0] for d in cursor.description], row)))
     hits = store.hits_for(db, [item_id])[item_id]
     cleared = review.cleared_hits(db, [item_id])
     text = item["text"] or ""
@@ -171,3 +171,15 @@ def highlighted_text(text: str, hits: list[dict]):
         pos = h["end"]
     out.append(text[pos:])
     return out
+
+
+def view_json(view: dict) -> dict:
+    """`review show --json`: the document, its hits and its review state with machine keys (times in UTC)."""
+    from dataclasses import asdict
+
+    state = view["state"]
+    return {"item": {k: v for k, v in view["item"].items() if k != "text"}, "text": view["text"],
+            "hits": view["hits"], "notes": view["notes"],
+            "state": {"label": state.label, "version": state.version, "four_eyes": state.four_eyes,
+                      "final_attribute": state.final_attribute, "final_ground": state.final_ground,
+                      "decisions": [asdict(d) for d in state.active]}}

@@ -133,7 +133,7 @@ def test_report_counts_attributes_grounds_reviewers_and_overrides(work):
     decide(db, ids["secret.docx"], "non_disclosure", "王敏", "--ground", "条例第十四条", "--reason", "涉密")
     rep = json.loads(run("report", "--db", str(db), "--batch", "b1", "--json").stdout)
     assert rep["documents"] == 3
-    assert rep["by_attribute"]["不予公开 non_disclosure"] == 1
+    assert rep["by_attribute"]["non_disclosure"] == 1
     assert rep["by_ground"] == {"属于国家秘密": 1}
     assert rep["by_reviewer"]["王敏"]["decide"] == 2 and rep["by_reviewer"]["李华"]["decide"] == 1
     assert rep["review_times"]["decided"] == 3

@@ -12,7 +12,6 @@ from datetime import datetime
 
 from gongkai.pipeline import review
 from gongkai.pipeline.grounds import REASONS, code_for
-from gongkai.records import attribute_name
 
 
 def build_report(db, batch: str | None = None) -> dict:
@@ -32,7 +31,7 @@ def build_report(db, batch: str | None = None) -> dict:
             overrides[f"{item['proposed_attribute'] or 'none'} → {final}"] += 1
     return {
         "batch": batch, "documents": len(items),
-        "by_attribute": {attribute_name(k): v for k, v in by_attribute.most_common()},
+        "by_attribute": dict(by_attribute.most_common()),   # machine keys: proactive, …, pending
         "by_ground": dict(by_ground.most_common()),
         "by_reviewer": _by_reviewer(audit),
         "review_times": _review_times(items, audit),

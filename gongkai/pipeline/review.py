@@ -27,6 +27,20 @@ class ReviewError(RuntimeError):
     """A decision that cannot be taken; the message says why in one line."""
 
 
+def parse_attribute(text: str) -> str:
+    """`proactive` or `主动公开` → `proactive`; a typo is refused with the nearest attribute."""
+    import difflib
+
+    given = text.strip()
+    by_name = {name: code for code, name in ATTRIBUTES.items()}
+    if given in ATTRIBUTES or given in by_name:
+        return by_name.get(given, given)
+    near = difflib.get_close_matches(given, [*ATTRIBUTES, *by_name], n=1, cutoff=0.3)
+    hint = f"; did you mean {near[0]}?" if near else ""
+    raise ReviewError(f"attribute must be one of {', '.join(f'{c} ({n})' for c, n in ATTRIBUTES.items())}, "
+                      f"not {given!r}{hint}")
+
+
 def reviewer_name(given: str | None = None) -> str:
     """--reviewer, else $GONGKAI_REVIEWER, else the OS user."""
     return given or os.environ.get("GONGKAI_REVIEWER") or getpass.getuser()
@@ -144,8 +158,7 @@ def decide(db, item_id: int, attribute: str, reviewer: str, reason: str | None =
            ground: str | None = None, expected_version: int | None = None,
            session: str | None = None, override: bool = False) -> str:
     """Record a decision; returns "decided", "confirmed" or "awaits second reviewer"."""
-    if attribute not in ATTRIBUTES:
-        raise ReviewError(f"attribute must be one of {', '.join(ATTRIBUTES)}, not {attribute!r}")
+    attribute = parse_attribute(attribute)
     if attribute == "non_disclosure" and not (ground and reason):
         raise ReviewError("不予公开 needs a ground (--ground, e.g. 条例第十六条第二款) and a reason (--reason)")
     if attribute == "non_disclosure":

@@ -24,6 +24,14 @@ class Example:
     source: str = "corpus"
 
 
+def text_sha256(text: str) -> str:
+    """A training text's identity (its characters without whitespace, hashed): the model card lists
+    these, so `gongkai evaluate` can tell when a folder holds documents the model was trained on."""
+    import hashlib
+
+    return hashlib.sha256("".join(text.split()).encode("utf-8")).hexdigest()
+
+
 class CorpusError(ValueError):
     """A corpus folder whose manifest cannot be used."""
 

@@ -21,7 +21,7 @@ from pathlib import Path
 LABELS = ("proactive", "on_request", "non_disclosure")
 MAX_CHARS = 6000          # the classifier reads at most this much of a document
 META_FILE = "gongkai.json"
-MODELS_DIR = Path(__file__).resolve().parents[3] / "models"
+MODELS_DIR = Path(__file__).resolve().parents[3] / "models"   # a clone's models/ (the canonical place)
 DEFAULT_MODEL = MODELS_DIR / "default"
 
 
@@ -31,7 +31,21 @@ def normalise(text: str) -> str:
 
 
 def default_model_path() -> Path:
-    return Path(os.environ.get("GONGKAI_MODEL", DEFAULT_MODEL))
+    """$GONGKAI_MODEL, else the clone's models/default, else the copy a wheel ships as package data.
+
+    pyproject.toml maps models/ onto the package `gongkai.models`, so `pip install .` carries the
+    shipped model inside the package; the repository keeps it in models/ only.
+    """
+    if "GONGKAI_MODEL" in os.environ:
+        return Path(os.environ["GONGKAI_MODEL"])
+    if (DEFAULT_MODEL / "config.cfg").exists():
+        return DEFAULT_MODEL
+    try:
+        from importlib.resources import files
+
+        return Path(str(files("gongkai.models") / "default"))
+    except (ImportError, TypeError):   # no package data (a clone without models/)
+        return DEFAULT_MODEL
 
 
 @dataclass
@@ -158,16 +172,20 @@ class ModelError(RuntimeError):
     """A model folder that cannot be loaded."""
 
 
-def load_classifier(path: str | Path | None = None) -> Classifier | None:
-    """Load a model folder; None when no path is given and no default model is installed."""
+def require_model(path: str | Path | None = None) -> Path:
+    """The model folder to load, or ModelError in one line (cheap: spaCy is not imported)."""
+    folder = Path(path) if path is not None else default_model_path()
+    if not (folder / "config.cfg").exists():
+        how = "pass --model FOLDER, set GONGKAI_MODEL or train one with `gongkai train`"
+        raise ModelError(f"no model at {folder} (no config.cfg): {how}")
+    return folder
+
+
+def load_classifier(path: str | Path | None = None) -> Classifier:
+    """Load a model folder (default: the shipped model); ModelError when there is none."""
     import spacy
 
-    explicit = path is not None
-    folder = Path(path) if explicit else default_model_path()
-    if not (folder / "config.cfg").exists():
-        if explicit or "GONGKAI_MODEL" in os.environ:
-            raise ModelError(f"{folder}: not a gongkai model (no config.cfg); train one with `gongkai train`")
-        return None
+    folder = require_model(path)
     nlp = spacy.load(folder)
     meta_path = folder / META_FILE
     meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}

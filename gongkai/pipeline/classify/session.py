@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gongkai.pipeline.classify.corpus import Example, load_corpus, load_extra, load_reviewed
+from gongkai.pipeline.classify.corpus import Example, load_corpus, load_extra, load_reviewed, text_sha256
 from gongkai.pipeline.classify.evaluate import (Metrics, calibrate, cross_fold_proposals, gather_evidence,
                                                 propose, score)
 from gongkai.pipeline.classify.train import TrainConfig, base_meta, cross_val_probs, fit, save_model
@@ -64,6 +64,7 @@ def train(examples: list[Example], out: Path, cv: int = 5, config: TrainConfig =
     evidence = gather_evidence(examples, res)
     meta = base_meta(out.name, examples, config)
     meta["holdout"] = sorted(_relative(e.path) for e in held)
+    meta["training_sha256"] = sorted({text_sha256(e.text) for e in examples if e.text})
     cv_metrics, thresholds = None, {}
     if cv and cv > 1:
         probs, assignment = cross_val_probs(examples, cv, config, progress)
