@@ -21,6 +21,7 @@ from pathlib import Path
 from rich.console import Console
 
 from benchmarks import stages
+from benchmarks.cli_reads import read_figures
 from benchmarks.corpus import DATA, Batch, build_batch, memory_set
 from benchmarks.model import ModelChoice, choose_model
 from benchmarks.report import Figure, rich_table, save
@@ -190,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
         rows, results = stage_rows(batch, plan, res, model, tmp, log)
         figures, _ = worker_figures(batch, model, tmp, log)
         figures += startup_figures(results, tmp, log)
+        figures += read_figures(results, tmp, log)
         if not args.skip_memory:
             figures += memory_figures(batch, plan, model, tmp, log)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")

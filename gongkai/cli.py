@@ -48,8 +48,10 @@ def guarded(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (typer.Exit, BrokenPipeError):
+        except typer.Exit:
             raise
+        except BrokenPipeError:
+            raise typer.Exit(_pipe_closed()) from None
         except (ValueError, RuntimeError, KeyError, OSError) as exc:
             fail(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
         except Exception as exc:  # a bug: still one line, details behind --verbose
@@ -59,8 +61,6 @@ def guarded(fn):
 
 def run(argv: list[str] | None = None) -> None:
     """The `gongkai` executable: a usage error is one line, a closed pipe (`| head`) ends quietly."""
-    import os
-
     try:
         from typer._click import exceptions as click   # recent typer vendors its own click: these are its errors
     except ImportError:
@@ -78,14 +78,21 @@ def run(argv: list[str] | None = None) -> None:
     except click.ClickException as exc:
         typer.echo(f"error: {exc.format_message()}", err=True)
         code = exc.exit_code
-    except click.Abort:
+    except typer.Abort:
         typer.echo("aborted", err=True)
         code = 1
     except BrokenPipeError:
-        # the reader stopped reading (e.g. `| head`): that is not an error; nothing more to say
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        code = 0
+        code = _pipe_closed()
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _pipe_closed() -> int:
+    """The reader stopped reading (e.g. `| head`): not an error, so nothing more to say and exit 0.
+    Standard output goes to /dev/null so the interpreter's last flush cannot complain either."""
+    import os
+
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
 
 
 def _version(value: bool) -> None:
@@ -258,7 +265,8 @@ def neglist_explain(file: Path = typer.Argument(..., help="A negative list (TOML
                 typer.echo(f"{doc.path}: not read ({doc.error})", err=True)
                 unread += 1
                 continue
-            table = Table(title=f"{doc.path}: {len(doc.matches)} match(es) of {file}")
+            out.print(f"{doc.path}: {len(doc.matches)} match(es) of {file}", soft_wrap=True)
+            table = Table()
             for col in ("entry", "item 事项", "ground 依据", "match in context", "status"):
                 table.add_column(col, overflow="fold")
             for m in doc.matches:

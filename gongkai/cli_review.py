@@ -104,7 +104,9 @@ def review_show(item_id: int = typer.Argument(..., help="Document id."), db: Pat
     if as_json:
         typer.echo(json.dumps(view_json(view), ensure_ascii=False, indent=2))
         return
-    render_document(console(), view, full=full)
+    out = console()
+    out.soft_wrap = not out.is_terminal   # piped: one line per hit, greppable, the match in 【】
+    render_document(out, view, full=full)
 
 
 def review_decide(item_id: int = typer.Argument(...), db: Path = DB,

@@ -101,7 +101,7 @@ def render_document(console, view: dict, full: bool = False, max_rows: int | Non
                                 f"{ground} · 状态 {state.label} (state {state.version})"),
                   no_wrap=compact, overflow="ellipsis")
     for line in decision_lines(view):
-        console.print(Text(line, style="bold magenta"), overflow="fold")
+        console.print(Text(line, style="bold magenta"), overflow=None if console.soft_wrap else "fold")
     if item["explanation"]:
         console.print(Text(item["explanation"]), no_wrap=compact, overflow="ellipsis")
     if compact:
@@ -132,7 +132,7 @@ def _render_hits(console, hits: list[dict], max_rows: int | None) -> None:
         if max_rows is not None and used + need > max_rows - 1:
             console.print(Text(f"… 另有 {len(hits) - n} 处命中：按 t 看全文（{len(hits) - n} more hit(s): press t）"))
             return
-        console.print(line, overflow="fold")
+        console.print(line, overflow=None if console.soft_wrap else "fold")   # piped: one line each
         used += need
 
 
