@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench bench-font clean legacy-formats
+.PHONY: install demo test test-fast lint docs bench bench-font clean legacy-formats
 
 install: $(STAMP)
 
@@ -19,9 +19,22 @@ demo: install
 	rm -f demo.sqlite demo-publication.sqlite
 	$(BIN)/gongkai classify examples/ --db demo.sqlite --batch demo
 	$(BIN)/gongkai review list --db demo.sqlite --batch demo
+	@echo "gongkai is installed in $(CURDIR)/$(BIN): run 'source $(BIN)/activate' (or add $(CURDIR)/$(BIN) to PATH) to type plain 'gongkai'"
 
-test: install
+# Everything: the linter, then every test (the slow end-to-end ones too). CI runs this.
+test: install lint
 	$(BIN)/python -m pytest -q
+
+# A developer's inner loop: the tests not marked slow (no subprocess end-to-end runs, no training, no wheel).
+test-fast: install
+	$(BIN)/python -m pytest -q -m "not slow"
+
+lint: install
+	$(BIN)/ruff check .
+
+# docs/cli.md is generated from the CLI itself (tests/test_docs.py fails when it is stale).
+docs: install
+	$(BIN)/python tools/cli_docs.py > docs/cli.md
 
 bench: install bench-font
 	$(BIN)/python -m benchmarks.run

@@ -125,7 +125,14 @@ def classify(
     no_default_list: bool = typer.Option(False, "--no-default-negative-list",
                                          help="Use only the --negative-list files, not the shipped default list."),
 ) -> None:
-    """Read, extract, detect and classify every file into the working database."""
+    """Read, extract, detect and classify every file into the working database.
+
+    Reads every non-hidden file under the paths (folders recursively), one item per distinct SHA-256
+    in the batch; a rerun or a resumed run adds only what is missing. Shows a progress bar, then a
+    summary table (this run; all items by status, proposed attribute and review need; files that
+    could not be read). Without a model (--model, $GONGKAI_MODEL or the shipped one) it stops with one
+    line before reading anything.
+    """
     import os
 
     from gongkai.pipeline.runner import start_forkserver
@@ -211,7 +218,11 @@ def export(
     excel: bool = typer.Option(False, "--excel", help="CSV for Excel: UTF-8 with a byte-order mark."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write here instead of standard output."),
 ) -> None:
-    """Write one record per item (the export contract in docs/schema.md)."""
+    """Write one record per item (the export contract in docs/schema.md).
+
+    JSON lines by default; --format csv --excel writes UTF-8 with a byte-order mark so that Excel
+    shows the Chinese text. --batch must name a batch of the database (else: no such batch).
+    """
     from gongkai.pipeline.export import records, write_csv, write_jsonl
     from gongkai.pipeline.store import connect, require_batch
 
@@ -236,7 +247,7 @@ def export(
 @neglist_app.command("check")
 @guarded
 def neglist_check(file: Path = typer.Argument(..., help="A negative list (TOML).")) -> None:
-    """Validate a negative list: every problem with its line number."""
+    """Validate a negative list: every problem with its line number; exit 1 if there is any."""
     from gongkai.pipeline.detect.negative_list import check_negative_list
 
     problems = check_negative_list(file)
@@ -251,21 +262,29 @@ def neglist_check(file: Path = typer.Argument(..., help="A negative list (TOML).
 @guarded
 def neglist_explain(file: Path = typer.Argument(..., help="A negative list (TOML), or 'default'."),
                     docs: list[Path] = typer.Argument(..., help="Documents or folders (any supported format).")) -> None:
-    """Show which entries of a list match each document, and where (the match in 【】)."""
+    """Show which entries of a list match each document, and where (the match in 【】).
+
+    FILE is a list or `default` (the shipped list); DOCS are documents or folders (recursively).
+    Matches an `exclude` phrase cancelled are shown with the phrase. A document that cannot be
+    read is named on stderr; exit 1 when none could be read.
+    """
     from rich.table import Table
 
     from gongkai import api
     from gongkai.pipeline.detect.negative_list import NegativeListError
 
     out = console()
-    unread = 0
+    read = unread = 0
     try:
         for doc in api.explain(file, docs):
             if doc.error:
                 typer.echo(f"{doc.path}: not read ({doc.error})", err=True)
                 unread += 1
                 continue
+            read += 1
             out.print(f"{doc.path}: {len(doc.matches)} match(es) of {file}", soft_wrap=True)
+            if not doc.matches:
+                continue
             table = Table()
             for col in ("entry", "item 事项", "ground 依据", "match in context", "status"):
                 table.add_column(col, overflow="fold")
@@ -275,8 +294,8 @@ def neglist_explain(file: Path = typer.Argument(..., help="A negative list (TOML
             out.print(table)
     except NegativeListError as exc:
         _list_refused(exc)
-    if unread:
-        fail(f"{unread} document(s) could not be read")
+    if unread and not read:
+        fail(f"no document could be read ({unread} tried)")
 
 
 def _register_optional() -> None:

@@ -25,7 +25,14 @@ def train(
     extra: list[Path] = typer.Option([], "--extra", help="A folder of published documents, read as extra 主动公开 examples."),
     from_db: list[Path] = typer.Option([], "--from-db", help="A working database: add the documents reviewers decided."),
 ) -> None:
-    """Train the classifier with a fixed seed; cross-validate; write the model and its card."""
+    """Train the classifier with a fixed seed; cross-validate; write the model and its card.
+
+    --corpus is a folder with labels.csv; --extra adds every readable document of a folder as a
+    主动公开 example (published pages); --from-db adds the documents reviewers decided, with their
+    final labels. --cv K cross-validates first, reports the metrics and calibrates the review
+    thresholds; --holdout keeps a stratified share of the corpus out of everything, for a final
+    check. The model's metadata lists the SHA-256 of every training text (see evaluate).
+    """
     from gongkai import api
     from gongkai.cli import console
     from gongkai.pipeline.classify.train import TrainConfig
@@ -52,7 +59,13 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
     record: bool = typer.Option(False, "--record", help="Store the figures in the model's metadata and card."),
 ) -> None:
-    """Per-class precision/recall/F1, macro-F1, confusion, leak count and review rate."""
+    """Per-class precision/recall/F1, macro-F1, confusion, leak count and review rate.
+
+    --compare scores a second model on the same folder; --assume-label proactive takes every
+    document of a folder without labels.csv as that label (published pages); --record stores the
+    figures in the model's metadata and card. Warns when documents of the folder were used to
+    train the model (their texts' SHA-256 against the list in the model's metadata).
+    """
     from gongkai import api
 
     evaluation = api.evaluate(corpus, [model, compare] if compare else [model], assume_label, record)

@@ -11,12 +11,21 @@ import typer
 from gongkai.records import attribute_name
 
 PLAIN = {"rich_markup_mode": None, "pretty_exceptions_enable": False}   # as gongkai.cli.app
-review_app = typer.Typer(help="Confidentiality review (公开前保密审查). Without a subcommand: the interactive queue.",
+QUEUE_HELP = """Confidentiality review (公开前保密审查). Without a subcommand: the interactive queue.
+
+The queue shows one document at a time, riskiest first, with any earlier reviewer's decision,
+ground, reason and notes. Keys: a accept the proposal (for a second reviewer: confirm the first
+decision), 1 / 2 / 3 decide 主动公开 / 依申请公开 / 不予公开 (differing from a first reviewer asks
+for a confirmation and a reason), s skip, u undo, n note, f filter, t full text with every hit in
+【】, ? keys, q quit with the session's figures. Type - at a prompt to cancel the decision.
+"""
+review_app = typer.Typer(help=QUEUE_HELP, short_help="Confidentiality review (公开前保密审查).",
                          invoke_without_command=True, **PLAIN)
 batch_app = typer.Typer(help="Manage batches.", no_args_is_help=True, **PLAIN)
 
 DB = typer.Option(..., "--db", help="The working SQLite database.")
 REVIEWER = typer.Option(None, "--reviewer", help="Your name (default: $GONGKAI_REVIEWER, else the OS user).")
+BATCH = typer.Option(None, "--batch", help="Only this batch (default: every batch).")
 
 
 def register(app: typer.Typer) -> None:
@@ -49,9 +58,9 @@ def _shown_in_local_time(stamp: str | None) -> str:
     return local_time(stamp)
 
 
-def review_main(ctx: typer.Context, db: Optional[Path] = typer.Option(None, "--db"),
-                batch: Optional[str] = typer.Option(None, "--batch"), reviewer: Optional[str] = REVIEWER) -> None:
-    """The interactive review queue (riskiest first)."""
+def review_main(ctx: typer.Context, db: Optional[Path] = typer.Option(None, "--db", help="The working SQLite database."),
+                batch: Optional[str] = BATCH, reviewer: Optional[str] = REVIEWER) -> None:
+    """The interactive review queue (riskiest first): see QUEUE_HELP."""
     if ctx.invoked_subcommand:
         return
     from gongkai.cli import fail
@@ -63,11 +72,15 @@ def review_main(ctx: typer.Context, db: Optional[Path] = typer.Option(None, "--d
     run_tui(_db(db, batch), batch, reviewer_name(reviewer))
 
 
-def review_list(db: Path = DB, batch: Optional[str] = typer.Option(None, "--batch"),
+def review_list(db: Path = DB, batch: Optional[str] = BATCH,
                 state: str = typer.Option("all", "--state", help="all, pending, decided, awaiting or unread."),
                 show_all: bool = typer.Option(False, "--all", help="Every row, not only the first screenful."),
                 as_json: bool = typer.Option(False, "--json", help="Every row, machine-readable.")) -> None:
-    """Documents that need review, pending and decided, riskiest first (the first screenful and a count)."""
+    """Documents that need review, pending and decided, riskiest first.
+
+    Shows the first screenful and the count; --all shows every row, --json gives every row to
+    scripts.
+    """
     from rich.table import Table
 
     from gongkai import api
@@ -95,8 +108,12 @@ def review_list(db: Path = DB, batch: Optional[str] = typer.Option(None, "--batc
 
 def review_show(item_id: int = typer.Argument(..., help="Document id."), db: Path = DB,
                 full: bool = typer.Option(False, "--full", help="Print the whole text."),
-                as_json: bool = typer.Option(False, "--json")) -> None:
-    """One document: header fields, proposal, hits in context, review state."""
+                as_json: bool = typer.Option(False, "--json", help="Machine-readable output (machine keys, times in UTC).")) -> None:
+    """One document: header fields, proposal, decisions and notes, hits in context, review state.
+
+    Each hit shows its id, its negative-list entry and 事项 (or its kind), its ground and its
+    context with the match in 【】. The state number (state N) is what --expect-state takes.
+    """
     from gongkai.cli import console
     from gongkai.review_view import document_view, render_document, view_json
 
@@ -112,7 +129,7 @@ def review_show(item_id: int = typer.Argument(..., help="Document id."), db: Pat
 def review_decide(item_id: int = typer.Argument(...), db: Path = DB,
                   attribute: str = typer.Option(..., "--attribute",
                                                 help="proactive / on_request / non_disclosure, or 主动公开 / 依申请公开 / 不予公开."),
-                  reason: Optional[str] = typer.Option(None, "--reason"),
+                  reason: Optional[str] = typer.Option(None, "--reason", help="Why: recorded in the audit log."),
                   ground: Optional[str] = typer.Option(None, "--ground",
                                              help="For non_disclosure: one of the eight report grounds by code "
                                                   "(process_info), name (属于四类过程性信息) or article "
@@ -121,7 +138,12 @@ def review_decide(item_id: int = typer.Argument(...), db: Path = DB,
                   expect_state: Optional[int] = typer.Option(None, "--expect-state",
                                                              help="Refuse if the document's state changed since `review show` printed this number."),
                   override: bool = typer.Option(False, "--override", help="Change another reviewer's decision.")) -> None:
-    """Decide a document's attribute (an identical decision by another reviewer is a confirmation)."""
+    """Decide a document's attribute (an identical decision by another reviewer is a confirmation).
+
+    不予公开 needs --ground and --reason. Disclosing a document with flagged hits needs --reason.
+    --expect-state N refuses the decision if the document changed since `review show` printed
+    state N; --override is needed to change another reviewer's decision.
+    """
     from gongkai.pipeline.review import decide, parse_attribute, reviewer_name
 
     who = reviewer_name(reviewer)
@@ -150,7 +172,7 @@ def review_note(item_id: int = typer.Argument(...), text: str = typer.Argument(.
 
 
 def review_clear_hit(hit_id: int = typer.Argument(..., help="Hit id (see `review show`)."), db: Path = DB,
-                     reason: str = typer.Option(..., "--reason"), reviewer: Optional[str] = REVIEWER) -> None:
+                     reason: str = typer.Option(..., "--reason", help="Why: recorded in the audit log."), reviewer: Optional[str] = REVIEWER) -> None:
     """Mark a hit as not personal data (e.g. a public office number): publish leaves it unmasked."""
     from gongkai.pipeline.review import clear_hit, reviewer_name
 
@@ -158,7 +180,7 @@ def review_clear_hit(hit_id: int = typer.Argument(..., help="Hit id (see `review
     typer.echo(f"hit {hit_id}: marked as not personal data")
 
 
-def review_history(item_id: int = typer.Argument(...), db: Path = DB, as_json: bool = typer.Option(False, "--json")) -> None:
+def review_history(item_id: int = typer.Argument(...), db: Path = DB, as_json: bool = typer.Option(False, "--json", help="Machine-readable output (machine keys, times in UTC).")) -> None:
     """The audit log of one document."""
     from rich.table import Table
 
@@ -179,12 +201,17 @@ def review_history(item_id: int = typer.Argument(...), db: Path = DB, as_json: b
     console().print(table)
 
 
-def publish(db: Path = DB, batch: str = typer.Option(..., "--batch"),
+def publish(db: Path = DB, batch: str = typer.Option(..., "--batch", help="The batch to publish."),
             out: Path = typer.Option(..., "--out", help="The publication database (SQLite)."),
             masking: Optional[Path] = typer.Option(None, "--masking",
                                                    help="A TOML file with a [masking] table (default: docs/publication-schema.md)."),
             reviewer: Optional[str] = REVIEWER) -> None:
-    """Open the gate: write what may be published, freeze the batch."""
+    """Open the gate: write what may be published, freeze the batch.
+
+    Refuses (exit 1) while any item needing review lacks a final decision, naming the first ten
+    and the count; otherwise writes the publication database (docs/publication-schema.md) and
+    freezes the batch.
+    """
     from rich.table import Table
 
     from gongkai.cli import console
@@ -233,10 +260,13 @@ def batch_reopen(name: str = typer.Argument(...), db: Path = DB, reason: str = t
     typer.echo(f"batch {name} reopened; publish it again to update the publication database")
 
 
-def report(db: Path = DB, batch: Optional[str] = typer.Option(None, "--batch"),
-           as_json: bool = typer.Option(False, "--json"), as_csv: bool = typer.Option(False, "--csv"),
+def report(db: Path = DB, batch: Optional[str] = BATCH,
+           as_json: bool = typer.Option(False, "--json", help="Machine-readable output (machine keys, times in UTC)."), as_csv: bool = typer.Option(False, "--csv", help="CSV rows: section, key, value."),
            excel: bool = typer.Option(False, "--excel", help="With --csv: UTF-8 with a byte-order mark, as Excel wants.")) -> None:
-    """Counts by attribute, ground, reviewer; review times; overrides (for the annual report)."""
+    """Counts by attribute, ground, reviewer; review times; overrides (for the annual report).
+
+    --csv --excel writes UTF-8 with a byte-order mark for Excel.
+    """
     import csv
 
     from rich.table import Table

@@ -37,3 +37,14 @@ def test_every_option_is_documented(path, cmd):
     missing = [opt for param in cmd.params if param.param_type_name == "option"
                for opt in param.opts if opt.startswith("--") and opt not in DOCS and opt != "--help"]
     assert not missing, f"gongkai {path}: {', '.join(missing)} not in README.md or docs/"
+
+
+def test_cli_reference_is_generated_from_the_cli():
+    """docs/cli.md is `tools/cli_docs.py`'s output: change a docstring or an option's help, run `make docs`."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("cli_docs", REPO / "tools" / "cli_docs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert (REPO / "docs" / "cli.md").read_text(encoding="utf-8") == module.render(), \
+        "docs/cli.md is stale: run `make docs`"
