@@ -14,6 +14,8 @@ import pytest
 
 from tests.builders import make_docx, make_pdf, make_txt
 
+pytestmark = pytest.mark.slow   # the CLI as subprocesses (make test-fast leaves these out)
+
 GONGKAI = str(Path(sys.executable).parent / "gongkai")
 NOTICE = ("临江市人民政府办公室\n临政办发〔2026〕12号\n关于做好冬季森林防火工作的通知\n各县（区）人民政府，市政府各部门：\n"
           "为切实做好今冬明春森林防火工作，现就有关事项通知如下。一、落实责任。二、加强巡查。\n"

@@ -1,6 +1,8 @@
 """The labelled corpus: balanced, covering every 文种 and ground, and not mass-produced."""
 from __future__ import annotations
 
+import pytest
+
 import csv
 from collections import Counter
 from itertools import combinations
@@ -51,6 +53,7 @@ def test_lengths_span_200_to_5000_characters():
     assert sum(n >= 2500 for n in lengths) >= 20 and sum(n < 500 for n in lengths) >= 20
 
 
+@pytest.mark.slow
 def test_no_two_documents_share_more_than_half_of_their_character_5grams():
     g = {r["file"]: grams((CORPUS / r["file"]).read_text(encoding="utf-8")) for r in rows()}
     worst = max(((len(a & b) / min(len(a), len(b)), x, y) for (x, a), (y, b) in combinations(g.items(), 2)))

@@ -62,6 +62,7 @@ def test_truncated_pdf_is_corrupt(tmp_path):
     assert doc.status == "error" and doc.error.startswith("corrupt: ")
 
 
+@pytest.mark.slow
 def test_zip_bomb_member_is_refused_without_unpacking(tmp_path):
     bomb = make_zip_bomb_docx(tmp_path / "bomb.docx")          # 500 MB member, < 1 MB on disk
     started = time.monotonic()

@@ -285,6 +285,7 @@ def test_load_refuses_a_malformed_list_with_all_its_problems(tmp_path):
 
 # ───────────── the one-pass matcher ─────────────
 
+@pytest.mark.slow
 def test_combined_automaton_of_1000_entries_equals_entries_one_by_one():
     bench = _bench_module()
     neglist = bench.load_generated_list(1000)

@@ -12,6 +12,8 @@ import pytest
 from tests.builders import make_docx, make_txt
 from tests.test_cli_batch import GONGKAI, run
 
+pytestmark = pytest.mark.slow   # the CLI as subprocesses (make test-fast leaves these out)
+
 PUBLICITY = ("青石岭镇人民政府\n关于2026年度农村危房改造补助对象的公示\n"
              "序号  姓名  身份证号  联系电话  补助金额（元）\n"
              "1  吴德厚  330522195803120415  13857221346  35000\n"

@@ -12,6 +12,8 @@ from tests.builders import make_docx, make_txt
 from tests.test_cli_batch import GONGKAI, run
 from tests.test_cli_batch import REQUEST
 
+pytestmark = pytest.mark.slow   # the CLI as subprocesses (make test-fast leaves these out)
+
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 

@@ -40,6 +40,7 @@ def run_with_a_hang(folder: Path, workers: int, names: list[str] = NAMES, work=h
         runner.GRACE_S = old_grace
 
 
+@pytest.mark.slow
 def test_a_hanging_parser_is_killed_recorded_and_the_batch_goes_on(tmp_path):
     results = run_with_a_hang(tmp_path, workers=2)
     assert [Path(r.path).name for r in results] == NAMES            # discovery order, nothing lost
@@ -50,6 +51,7 @@ def test_a_hanging_parser_is_killed_recorded_and_the_batch_goes_on(tmp_path):
     assert all(r.parsed.status == "ok" for i, r in enumerate(results) if i != 1)
 
 
+@pytest.mark.slow
 def test_the_task_a_killed_worker_was_holding_next_is_run_by_its_replacement(tmp_path):
     # One worker holds two tasks (the running one and the next, runner.PREFETCH): when it is killed
     # on the hung file, the file it held next must still be processed, not lost or marked failed.
@@ -66,6 +68,7 @@ def log_then_hang_on_marked(task: Task, res):
     return hang_on_marked(task, res)
 
 
+@pytest.mark.slow
 def test_files_after_a_hung_one_do_not_pile_up_waiting_for_it(tmp_path, monkeypatch):
     # Results are written in discovery order, so while the first file hangs, the others' results
     # wait in the parent. Only MAX_WAITING of them may wait: the memory must not grow with the batch.

@@ -24,6 +24,7 @@ def slice_() -> list[Example]:
     return [e for group in by_label.values() for e in group[:12]]
 
 
+@pytest.mark.slow
 def test_overfit_save_reload_gives_the_same_predictions(slice_, tmp_path):
     result = train(slice_, tmp_path / "small", cv=0, config=TrainConfig(epochs=15))
     clf = load_classifier(tmp_path / "small")
@@ -48,6 +49,7 @@ def test_fast_doc_construction_scores_like_nlp_pipe(slice_, tmp_path):
         assert docs == pytest.approx(careful, abs=1e-6)
 
 
+@pytest.mark.slow
 def test_cli_train_writes_model_card_and_from_db_adds_reviewed_documents(tmp_path):
     box = tmp_path / "inbox"
     box.mkdir()
