@@ -138,24 +138,30 @@ class ReviewList:
 
 def review_list(db, batch: str | None = None, state: str = "all", limit: int | None = None) -> ReviewList:
     """Documents that need review with their state and decision, riskiest first; the first `limit`."""
-    from gongkai.pipeline.review import queue
+    from gongkai.pipeline.review import queue, queue_size
 
     if state not in STATES:
         raise ValueError(f"--state must be one of {', '.join(STATES)}, not {state!r}")
     rows = []
     total = 0
+    if state == "all" and limit is not None:     # a screenful: fold the review state of those rows only
+        return ReviewList([_row(item, st) for item, st in queue(db, batch, limit=limit)], queue_size(db, batch))
     for item, st in queue(db, batch):
         if state != "all" and not _state_matches(state, st.label, item):
             continue
         total += 1
         if limit is not None and len(rows) >= limit:
             continue
-        rows.append({"id": item["id"], "batch": item["batch"], "title": item["title"] or Path(item["path"]).name,
-                     "doc_type": item["doc_type"], "status": item["status"], "proposed": item["proposed_attribute"],
-                     "confidence": item["confidence"], "state": st.label,
-                     "decision": st.current.attribute if st.current else None,
-                     "reviewers": sorted(st.supporters), "reasons": item["review_reasons"]})
+        rows.append(_row(item, st))
     return ReviewList(rows, total)
+
+
+def _row(item: dict, st) -> dict:
+    return {"id": item["id"], "batch": item["batch"], "title": item["title"] or Path(item["path"]).name,
+            "doc_type": item["doc_type"], "status": item["status"], "proposed": item["proposed_attribute"],
+            "confidence": item["confidence"], "state": st.label,
+            "decision": st.current.attribute if st.current else None,
+            "reviewers": sorted(st.supporters), "reasons": item["review_reasons"]}
 
 
 def _state_matches(state: str, label: str, item: dict) -> bool:

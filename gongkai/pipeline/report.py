@@ -16,7 +16,8 @@ from gongkai.pipeline.grounds import REASONS, code_for
 
 def build_report(db, batch: str | None = None) -> dict:
     where, params = ("WHERE batch = ?", [batch]) if batch else ("", [])
-    items = list(db.query(f"SELECT id, proposed_attribute, processed_at, status FROM items {where}", params))
+    items = [dict(zip(("id", "proposed_attribute", "processed_at", "status"), r)) for r in db.execute(
+        f"SELECT id, proposed_attribute, processed_at, status FROM items {where}", params)]
     states = review.final_states(db, [i["id"] for i in items])
     audit = list(db.query(f"SELECT * FROM audit {where} ORDER BY id", params))
     by_attribute, by_ground, overrides = Counter(), Counter(), Counter()

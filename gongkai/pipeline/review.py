@@ -103,9 +103,8 @@ class ReviewState:
         return "pending" if self.needs_review else "no review needed"
 
 
-def _fold(item: dict, rows: list[dict], four_eyes: bool) -> ReviewState:
-    state = ReviewState(item_id=item["id"], four_eyes=four_eyes, needs_review=bool(item["needs_review"]),
-                        proposed_attribute=item["proposed_attribute"])
+def _fold(item_id: int, needs_review: bool, proposed: str | None, rows: list[dict], four_eyes: bool) -> ReviewState:
+    state = ReviewState(item_id=item_id, four_eyes=four_eyes, needs_review=needs_review, proposed_attribute=proposed)
     for row in rows:
         if row["action"] not in STATE_ACTIONS:
             continue
@@ -124,17 +123,19 @@ def final_states(db, item_ids: list[int]) -> dict[int, ReviewState]:
     for start in range(0, len(item_ids), 500):
         chunk = item_ids[start:start + 500]
         marks = ", ".join("?" * len(chunk))
-        items = {r["id"]: r for r in db.query(
-            f"SELECT id, needs_review, proposed_attribute, secrecy FROM items WHERE id IN ({marks})", chunk)}
+        # the covering index: a row's own pages hold its text, read past to reach these columns
+        items = {r[0]: r for r in db.execute(     # tuples: this runs for every item of a report
+            f"SELECT id, needs_review, proposed_attribute, secrecy FROM items INDEXED BY items_fold "
+            f"WHERE id IN ({marks})", chunk)}
         guarded = {r[0] for r in db.execute(
             f"SELECT DISTINCT item_id FROM hits WHERE item_id IN ({marks}) AND kind IN "
             f"({', '.join('?' * len(FOUR_EYES_KINDS))})", [*chunk, *FOUR_EYES_KINDS])}
         rows: dict[int, list[dict]] = {i: [] for i in chunk}
         for row in db.query(f"SELECT * FROM audit WHERE item_id IN ({marks}) ORDER BY id", chunk):
             rows[row["item_id"]].append(row)
-        for item_id, item in items.items():
-            four_eyes = item_id in guarded or bool(item["secrecy"])
-            states[item_id] = _fold(item, rows[item_id], four_eyes)
+        for item_id, (_, needs_review, proposed, secrecy) in items.items():
+            states[item_id] = _fold(item_id, bool(needs_review), proposed, rows[item_id],
+                                    four_eyes=item_id in guarded or bool(secrecy))
     return states
 
 
@@ -318,15 +319,24 @@ RISK_ORDER = """CASE WHEN status != 'ok' THEN 0 WHEN secrecy IS NOT NULL THEN 1
     WHEN proposed_attribute = 'non_disclosure' THEN 2 ELSE 3 END, confidence, id"""
 
 
-def queue(db, batch: str | None = None, include_decided: bool = True) -> list[tuple[dict, ReviewState]]:
-    """Items needing review, riskiest first: unread, secret, proposed 不予公开, then by confidence."""
+def queue(db, batch: str | None = None, include_decided: bool = True,
+          limit: int | None = None) -> list[tuple[dict, ReviewState]]:
+    """Items needing review, riskiest first: unread, secret, proposed 不予公开, then by confidence.
+
+    `limit`: only the first rows (decided ones included), e.g. a screenful of `review list`."""
     where = "WHERE needs_review = 1" + (" AND batch = ?" if batch else "")
     rows = list(db.query(f"SELECT id, batch, path, title, doc_type, status, proposed_attribute, confidence, "
-                         f"secrecy, review_reasons FROM items {where} ORDER BY {RISK_ORDER}",
-                         [batch] if batch else []))
+                         f"secrecy, review_reasons FROM items {where} ORDER BY {RISK_ORDER}"
+                         f"{' LIMIT ?' if limit is not None else ''}",
+                         [*([batch] if batch else []), *([limit] if limit is not None else [])]))
     states = final_states(db, [r["id"] for r in rows])
     out = [(store.decode_item(r), states[r["id"]]) for r in rows]
     return out if include_decided else [(r, s) for r, s in out if not s.decided]
+
+
+def queue_size(db, batch: str | None = None) -> int:
+    where = "WHERE needs_review = 1" + (" AND batch = ?" if batch else "")
+    return db.execute(f"SELECT count(*) FROM items {where}", [batch] if batch else []).fetchone()[0]
 
 
 def pending(db, batch: str) -> list[tuple[dict, ReviewState]]:
