@@ -47,23 +47,21 @@ class Session:
     seconds: list[float] = field(default_factory=list)   # time to each decision (undone ones too), for the summary
     started: float = field(default_factory=time.monotonic)
 
-    def candidates(self) -> list[tuple[dict, review.ReviewState]]:
+    def next_item(self) -> tuple[dict, review.ReviewState] | None:
+        """The riskiest document this reviewer may take now, or None."""
         others = review.leased_by_others(self.db, self.session_id)
-        out = []
-        for item, state in review.queue(self.db, self.batch, include_decided=False):
+        for item, state in review.open_items(self.db, self.batch):
             if item["id"] in self.skipped or item["id"] in others:
                 continue
             if state.awaiting_second and self.reviewer in state.supporters:
                 continue  # four eyes: someone else must confirm
             if self.filter_text and not _matches(item, self.filter_text):
                 continue
-            out.append((item, state))
-        return out
+            return item, state
+        return None
 
     def progress(self) -> str:
-        all_items = review.queue(self.db, self.batch)
-        decided = sum(1 for _, s in all_items if s.decided)
-        return f"{decided} / {len(all_items)} decided"
+        return f"{review.decided_count(self.db, self.batch)} / {review.queue_size(self.db, self.batch)} decided"
 
     def summary(self) -> str:
         """The session's figures, printed on quit."""
@@ -88,17 +86,17 @@ def run_tui(db, batch: str | None, reviewer: str) -> None:
     console = Console(highlight=False, markup=False)  # document text and key help contain [brackets]
     with _keys() as read_key:
         while True:
-            queue = session.candidates()
-            if not queue and session.filter_text:
+            found = session.next_item()
+            if found is None and session.filter_text:
                 session.message = f"筛选「{session.filter_text}」没有匹配的文档 (no document matches)；已显示全部"
                 session.filter_text = ""
                 continue
-            if not queue:
+            if found is None:
                 _screen(console, session, None)
                 console.print("队列已空（no documents left for you to review）。按任意键退出。")
                 read_key()
                 break
-            item, _ = queue[0]
+            item, _ = found
             if not review.acquire_lease(db, item["id"], reviewer, session.session_id):
                 session.skipped.add(item["id"])
                 continue

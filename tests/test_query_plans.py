@@ -58,6 +58,9 @@ def test_every_query_of_the_read_and_review_commands_uses_an_index(db):
         lambda: store.known_hashes(db, "b"),
         lambda: review.leased_by_others(db, "session"),
         lambda: review.list_entries(db, first),
+        lambda: next(review.open_items(db, "b", page=2)),     # the interactive queue's next document
+        lambda: review.decided_count(db, "b"),                # and its progress line
+        lambda: review.queue_size(db, "b"),
     ])
     assert len(statements) > 10
     plans = {sql: plan(db, sql) for sql in statements}

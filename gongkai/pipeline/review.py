@@ -320,18 +320,34 @@ RISK_ORDER = """CASE WHEN status != 'ok' THEN 0 WHEN secrecy IS NOT NULL THEN 1
 
 
 def queue(db, batch: str | None = None, include_decided: bool = True,
-          limit: int | None = None) -> list[tuple[dict, ReviewState]]:
+          limit: int | None = None, offset: int = 0) -> list[tuple[dict, ReviewState]]:
     """Items needing review, riskiest first: unread, secret, proposed 不予公开, then by confidence.
 
-    `limit`: only the first rows (decided ones included), e.g. a screenful of `review list`."""
+    `limit` / `offset`: one page of rows (decided ones counted), e.g. a screenful of `review list`."""
     where = "WHERE needs_review = 1" + (" AND batch = ?" if batch else "")
+    page = " LIMIT ? OFFSET ?" if limit is not None else ""
     rows = list(db.query(f"SELECT id, batch, path, title, doc_type, status, proposed_attribute, confidence, "
-                         f"secrecy, review_reasons FROM items {where} ORDER BY {RISK_ORDER}"
-                         f"{' LIMIT ?' if limit is not None else ''}",
-                         [*([batch] if batch else []), *([limit] if limit is not None else [])]))
+                         f"secrecy, review_reasons FROM items {where} ORDER BY {RISK_ORDER}{page}",
+                         [*([batch] if batch else []), *([limit, offset] if limit is not None else [])]))
     states = final_states(db, [r["id"] for r in rows])
     out = [(store.decode_item(r), states[r["id"]]) for r in rows]
     return out if include_decided else [(r, s) for r, s in out if not s.decided]
+
+
+def open_items(db, batch: str | None = None, page: int = 200):
+    """The undecided items of `queue`, riskiest first, folded a page at a time: the interactive
+    queue usually needs only the first one, and a batch may hold thousands."""
+    offset = 0
+    while rows := queue(db, batch, limit=page, offset=offset):
+        yield from ((item, state) for item, state in rows if not state.decided)
+        offset += page
+
+
+def decided_count(db, batch: str | None = None) -> int:
+    """How many items needing review have a final decision (folds only the items with decisions)."""
+    where = "WHERE action IN ('decide', 'confirm')" + (" AND batch = ?" if batch else "")
+    ids = [r[0] for r in db.execute(f"SELECT DISTINCT item_id FROM audit {where}", [batch] if batch else [])]
+    return sum(1 for state in final_states(db, ids).values() if state.decided and state.needs_review)
 
 
 def queue_size(db, batch: str | None = None) -> int:
