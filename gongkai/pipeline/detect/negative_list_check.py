@@ -19,10 +19,12 @@ except ModuleNotFoundError:  # Python 3.10
 
 from gongkai.pipeline.detect.negative_list_match import Matcher
 from gongkai.pipeline.detect.negative_list_model import (
-    DEFAULT_EXCLUDE_WINDOW, DOC_TYPES, REASON_CODES, SEVERITIES, Cooccur, Entry, Example, Problem)
+    DEFAULT_EXCLUDE_WINDOW, DOC_TYPES, ENTRY_KINDS, REASON_CODES, SEVERITIES, Cooccur, Entry, Example, Problem)
 
 REQUIRED = ("id", "item", "situation", "ground", "reason_code", "severity", "source")
-OPTIONAL = ("phrases", "regex", "cooccur", "doc_types", "issuers", "exclude", "exclude_window", "examples")
+# Evidence entries (kind other than negative) argue for an attribute; they need no reason code or severity.
+EVIDENCE_REQUIRED = ("id", "item", "situation", "ground", "source")
+OPTIONAL = ("kind", "phrases", "regex", "cooccur", "doc_types", "issuers", "exclude", "exclude_window", "examples")
 LIST_KEYS = ("name", "agency", "version", "sources")
 _ENTRY_HEADER = re.compile(r"^\s*\[\[\s*entry\s*\]\]")
 _LIST_HEADER = re.compile(r"^\s*\[\s*list\s*\]")
@@ -143,7 +145,15 @@ def _build_entry(raw: Any, block: _Block, file: str, problems: list[Problem]) ->
 
 
 def _texts(raw: dict, bad) -> dict[str, str]:
-    text = {key: _required_text(raw, key, bad) for key in REQUIRED}
+    kind = raw.get("kind", "negative")
+    if kind not in ENTRY_KINDS:
+        bad("kind", f"unknown kind {kind!r}; use one of {', '.join(ENTRY_KINDS)}")
+        kind = "negative"
+    required = REQUIRED if kind == "negative" else EVIDENCE_REQUIRED
+    text = {key: _required_text(raw, key, bad) for key in required}
+    text["kind"] = kind
+    text.setdefault("reason_code", ENTRY_KINDS[kind][0])
+    text.setdefault("severity", ENTRY_KINDS[kind][1])
     if text["reason_code"] and text["reason_code"] not in REASON_CODES:
         bad("reason_code", f"unknown reason_code {text['reason_code']!r}; use one of {', '.join(REASON_CODES)}")
     if text["severity"] and text["severity"] not in SEVERITIES:
