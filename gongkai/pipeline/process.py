@@ -21,6 +21,7 @@ class Settings:
     negative_lists: tuple[str, ...] = ()        # office lists, on top of (or instead of) the default
     include_default_list: bool = True
     limits: Limits = DEFAULT_LIMITS
+    follow_symlinks: bool = False               # read what links inside the folders point to
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Resources:
 @dataclass
 class DocumentResult:
     path: str
-    sha256: str | None          # None: the file could not be read, so there is nothing to store
+    sha256: str                 # of the bytes read; of the path when none could be (files.path_identity)
     size: int
     parsed: ParsedDoc
     fields: HeaderFields = field(default_factory=HeaderFields)
