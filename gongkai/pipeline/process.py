@@ -74,10 +74,13 @@ def process_document(data: bytes, path: str, sha256: str, res: Resources) -> Doc
 def process_parsed(parsed: ParsedDoc, path: str, sha256: str, size: int,
                    res: Resources) -> DocumentResult:
     """Extract → detect → classify a parsed document (also used for files never read, e.g. too large)."""
+    from gongkai.pipeline.classify.not_document import FLAG, is_not_a_document
     from gongkai.pipeline.classify.policy import PolicyInput, decide
     from gongkai.pipeline.extract import extract_fields
 
     fields = extract_fields(parsed.text) if parsed.text else HeaderFields()
+    if parsed.status == OK and FLAG not in parsed.flags and is_not_a_document(parsed.text, fields):
+        parsed.flags.append(FLAG)       # reaches the policy as a parser flag: review, never proposed alone
     hits: list[Hit] = res.detectors(parsed.text, fields) if parsed.text else []
     probs = res.classifier.predict(parsed.text) if (res.classifier and parsed.status == OK) else {}
     proposal = decide(PolicyInput(status=parsed.status, error=parsed.error, flags=parsed.flags,
