@@ -281,3 +281,27 @@ def _cfb_entry(name: str, kind: int, child: int, right: int, start: int, size: i
     return (raw.ljust(64, b"\0") + struct.pack("<HBB", len(raw), kind, 1)
             + struct.pack("<III", 0xFFFFFFFF, right, child) + b"\0" * 16 + b"\0" * 4 + b"\0" * 16
             + struct.pack("<IQ", start, size))
+
+
+def make_self_drawing_pdf(path: Path) -> Path:
+    """An 861-byte PDF whose page draws form XObject X twice and X draws itself twice, scaled down:
+    a reader that expands forms builds 2^depth objects (PDFium reached 17 GB on a file like it)."""
+    content = b"q /X Do Q q /X Do Q"
+    form = b"BT /F1 12 Tf 10 10 Td (A) Tj ET q 0.5 0 0 0.5 0 0 cm /X Do Q q 0.5 0 0 0.5 50 50 cm /X Do Q"
+    resources = b"/Resources << /XObject << /X 5 0 R >> /Font << /F1 6 0 R >> >>"
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] " + resources + b" /Contents 4 0 R >>",
+               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+               b"<< /Type /XObject /Subtype /Form /BBox [0 0 200 200] " + resources
+               + b" /Length %d >>\nstream\n%s\nendstream" % (len(form), form),
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    _prepare(path).write_bytes(bytes(out))
+    return path

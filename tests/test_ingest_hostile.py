@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import make_docx, make_overlapping_pieces_doc, make_txt
+from tests.builders import make_docx, make_overlapping_pieces_doc, make_self_drawing_pdf, make_txt
 from tests.test_cli_batch import NOTICE, REQUEST, export, run
 
 PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 24, 1, 2
@@ -182,11 +182,13 @@ def test_a_file_that_needs_more_memory_than_the_ceiling_is_an_error_row(tmp_path
     make_docx(box / "request.docx", REQUEST.split("\n"))
     # 15,000 overlapping pieces over 208 KB of text: ~3 GB of text from a 390 KB file
     make_overlapping_pieces_doc(box / "pieces.doc", "临江市人民政府办公室关于做好冬季森林防火工作的通知。" * 4000, 15000)
+    make_self_drawing_pdf(box / "self_drawing.pdf")         # PDFium aborts at the ceiling: the worker dies
     db = tmp_path / "w.sqlite"
     proc = run("classify", str(box), "--db", str(db), "--batch", "b", "--workers", "1", "--max-memory", "600M")
     rows = by_name(db)
-    assert rows["pieces.doc"]["status"] == "error"
-    assert rows["pieces.doc"]["error"].startswith("too much memory: the file needed more than the 600 MB")
+    for name in ("pieces.doc", "self_drawing.pdf"):
+        assert rows[name]["status"] == "error"
+        assert rows[name]["error"].startswith("too much memory: the file needed more than the 600 MB"), name
     assert rows["notice.txt"]["status"] == rows["request.docx"]["status"] == "ok"   # the batch went on
     assert "pieces.doc" in proc.stdout
 

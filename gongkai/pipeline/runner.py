@@ -161,6 +161,15 @@ def start_forkserver():
     return ctx
 
 
+def resident_bytes(pid: int) -> int:
+    """A process's resident memory from /proc (0 where there is none, or once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 class WorkerError(RuntimeError):
     """A worker could not start (bad model, bad negative list)."""
 
@@ -175,6 +184,7 @@ class _Worker:
         child.close()
         self.tasks: deque[Task] = deque()
         self.started = 0.0          # when the running task started, as far as the parent can tell
+        self.peak_rss = 0           # the most memory seen resident while the running task ran
         self.ready = False
 
     @property
@@ -194,6 +204,7 @@ class _Worker:
         done = self.tasks.popleft()
         assert done.seq == seq, (done.seq, seq)
         self.started = time.monotonic()
+        self.peak_rss = 0
 
     def stop(self, kill: bool = False) -> None:
         if kill:
@@ -285,7 +296,7 @@ class Pool:
                 if not w.ready:     # it died loading, not parsing: a new one would too
                     w.proc.join(timeout=5)
                     raise WorkerError(f"a worker process died while starting (exit code {w.proc.exitcode})") from None
-                self._replace(w, pending, "the parser crashed (worker process died)")
+                self._replace(w, pending, self._death_reason(w))
                 continue
             if msg[0] == "fatal":
                 raise WorkerError(msg[1])
@@ -296,9 +307,20 @@ class Pool:
                 w.finished(msg[1])
         now = time.monotonic()
         for w in list(self.workers):
+            if w.task is not None:
+                w.peak_rss = max(w.peak_rss, resident_bytes(w.proc.pid))
             if w.task is not None and now - w.started > self.timeout:
                 limit = self.settings.limits.file_timeout_s
                 self._replace(w, pending, f"took longer than the per-file time limit ({limit:.0f} s); stopped")
+
+    def _death_reason(self, w: _Worker) -> str:
+        """A C library that cannot allocate under the ceiling aborts (PDFium does) instead of raising
+        MemoryError: a worker that died with more than half the ceiling resident (sampled twice a
+        second) is reported as out of memory."""
+        limit = self.settings.limits.max_memory_bytes
+        if w.peak_rss > limit // 2:
+            return memory_reason(limit)
+        return "the parser crashed (worker process died)"
 
     def _replace(self, w: _Worker, pending: dict[int, DocumentResult], reason: str) -> None:
         """Kill w: its running task is recorded with `reason`, the ones it held are run by others."""
