@@ -6,9 +6,12 @@ When the batch already has items (a rerun, or a killed run resumed), the parent
 hashes each file first and skips the ones already in it. Workers are separate
 processes that load the model once; the parent kills a worker whose file
 overruns the per-file time limit (a hung C parser cannot be interrupted any
-other way), records the file as `error`, and starts a fresh worker. Results are
-written in discovery order, so the database is the same whatever the number of
-workers.
+other way), records the file as `error`, and starts a fresh worker. Each worker
+runs under a memory ceiling (RLIMIT_DATA): a file that needs more is `error: too
+much memory`. Entries that are not read at all (links, FIFOs, devices, unreadable
+files) carry their error row ready-made and take their place in the order.
+Results are written in discovery order, so the database is the same whatever the
+number of workers.
 """
 from __future__ import annotations
 
