@@ -282,7 +282,7 @@ def _add_path(conn, batch: str, item_id: int, raw: bytes) -> list[tuple[str, int
         "SELECT p.item_id FROM item_paths p JOIN items i ON i.id = p.item_id WHERE p.raw_path = ? "
         "AND i.batch = ? AND p.item_id != ? AND p.item_id NOT IN (SELECT item_id FROM superseded)",
         [raw, batch, item_id])]
-    floor = conn.execute("SELECT COALESCE(MAX(id), 0) FROM audit").fetchone()[0]
+    floor = conn.execute("SELECT COALESCE(MAX(id), 0) FROM audit").fetchone()[0] if older else 0
     for old in older:
         conn.execute("INSERT INTO superseded VALUES (?, ?, ?, ?, ?, ?)", [old, item_id, raw, shown, now(), floor])
     return [(shown, old, item_id) for old in older]
