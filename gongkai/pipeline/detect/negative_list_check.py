@@ -215,6 +215,48 @@ def _check_regexes(patterns: tuple[str, ...], bad) -> None:
             continue
         if compiled.fullmatch(""):
             bad("regex", f"regex {pattern!r} matches the empty string")
+        elif nested := nested_quantifier(pattern):
+            bad("regex", f"regex {pattern!r} repeats {nested!r}, which itself repeats without bound: matching can "
+                         "take exponential time on one document (catastrophic backtracking); bound the "
+                         "inner repeat, e.g. {0,20}")
+
+
+def nested_quantifier(pattern: str) -> str | None:
+    """The repeated part of `pattern` that holds an unbounded repeat, e.g. `(a+)+` or `(\\s*\\S+)*`: the shape
+    whose backtracking grows exponentially with the text (Python's `re` has no time limit). Repeats
+    with a bounded inner part, like `(\\d{1,3},)+`, are accepted."""
+    try:
+        from re import _parser as parser     # Python 3.11+
+    except ImportError:                      # pragma: no cover - Python 3.10
+        import sre_parse as parser           # type: ignore[no-redef]
+    try:
+        tree = parser.parse(pattern)
+    except re.error:
+        return None
+    found = _nested(tree, parser, inside=False)
+    return pattern if found else None
+
+
+def _nested(items, parser, inside: bool) -> bool:
+    constants = parser
+    for op, av in items:
+        if op in (constants.MAX_REPEAT, constants.MIN_REPEAT):
+            low, high, body = av
+            unbounded = high == constants.MAXREPEAT or high > 100
+            if inside and unbounded:
+                return True
+            if _nested(body, parser, inside or high > 1):
+                return True
+        elif op is constants.SUBPATTERN:
+            if _nested(av[-1], parser, inside):
+                return True
+        elif op is constants.BRANCH:
+            if any(_nested(branch, parser, inside) for branch in av[1]):
+                return True
+        elif op in (constants.ASSERT, constants.ASSERT_NOT):
+            if _nested(av[1], parser, inside):
+                return True
+    return False
 
 
 def _cooccur(value: Any, bad) -> Cooccur | None:
