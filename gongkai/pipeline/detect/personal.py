@@ -7,6 +7,11 @@ its validator agrees (GB 11643, Luhn, number segments). Short or ambiguous
 patterns also need a context word in the same line or in the column header of
 the table they sit in. Landlines are never flagged: an agency's contact number
 is public under 条例第二十条第（二）项.
+
+IDs and mobiles are found as clerks type them: grouped by spaces, NBSP, hyphens or
+dots, with zero-width spaces inside, in full-width digits; a tab or a line break
+inside an ID only counts next to an ID label. Hit spans cover the number as it
+stands in the text, separators included.
 """
 from __future__ import annotations
 
@@ -30,18 +35,28 @@ _EDGE = "0-9０-９A-Za-zＡ-Ｚａ-ｚ*＊"
 _LB = rf"(?<![{_EDGE}].)(?<!{_D}[.．].)"
 _RB = rf"(?![{_EDGE}])(?![.．]{_D})"
 
-# 18 characters, optionally grouped 6-8-4 or 6-4-4-4 by spaces.
-_ID18 = re.compile(
-    rf"{_D}{_LB}{_D}{{5}}[ \u3000]?{_D}{{4}}[ \u3000]?{_D}{{4}}[ \u3000]?{_D}{{3}}[0-9０-９XxＸｘ]{_RB}")
+# Separators clerks type inside a number. Zero-width characters are invisible and may sit
+# anywhere; the visible ones must group the digits consistently (see _groups).
+_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+_NUMBER_SEP = rf" \u00a0\u2002-\u2009\u202f\u3000\-－‐‑.．·{_ZERO_WIDTH}"
+_ID_SEP = _NUMBER_SEP + "\t\n"
+# 18 characters with up to three separator characters between any two of them.
+_ID18 = re.compile(rf"{_D}{_LB}(?:[{_ID_SEP}]{{0,3}}{_D}){{16}}[{_ID_SEP}]{{0,3}}[0-9０-９XxＸｘ]{_RB}")
 _ID15 = re.compile(rf"{_D}{_LB}{_D}{{14}}{_RB}")
 _MOBILE = re.compile(
-    rf"(?:(?:[+＋]86|0{_LB}086)[- \u3000]?[1１]|[1１]{_LB}){_D}{{2}}[- \u3000]?{_D}{{4}}[- \u3000]?{_D}{{4}}{_RB}")
+    rf"(?:(?P<prefix>[+＋][8８][6６]|[0０]{_LB}[0０][8８][6６])[{_NUMBER_SEP}]{{0,3}}[1１]|[1１]{_LB})(?:[{_NUMBER_SEP}]{{0,3}}{_D}){{10}}{_RB}")
+_SEP_RUN = re.compile(rf"[{_ID_SEP}]+")
+# How a mobile's 11 digits may be grouped: 138 1234 5678, 1381 2345 678, 138 12345678, 1381234 5678.
+_MOBILE_GROUPS = frozenset({(11,), (3, 4, 4), (4, 4, 3), (3, 8), (7, 4)})
+# An 18-character number whose check digit fails is still a person's ID right after its label.
+_ID_LABEL = re.compile(r"(?:身份证|身份号码|证件号)")
+_ID_LABEL_BEFORE = re.compile(r"(?:身份证(?:件)?(?:号码|号)?|公民身份号码|身份号码|证件号码?)[为是：:\s]{0,3}$")
 _CARD = re.compile(rf"{_D}{_LB}{_D}{{3}}(?:[- ]?{_D}{{4}}){{3}}(?P<tail>[- ]?{_D}{{1,3}})?{_RB}")
 _PASSPORT = re.compile(
     rf"(?:E{_LB}[A-HJ-NP-Z0-9]{_D}{{7}}|G{_LB}{_D}{{8}}|1{_LB}[45]{_D}{{7}}|[PSD]{_LB}E{_D}{{7}}"
     rf"|K{_LB}{_D}{{8}}|M{_LB}A{_D}{{7}}){_RB}")
 _EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*[@＠][A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _PUBLIC_EMAIL = re.compile(r"\.gov(?:\.cn)?$", re.IGNORECASE)
 _ROLE_MAILBOX = re.compile(
     r"(?:hr|info|service|admin|contact|office|support|webmaster|postmaster|kefu|zhaopin|jubao|tousu|xxgk|zwgk)@",
@@ -83,6 +98,7 @@ _MAX_NAME_BACK = 12
 _NEWLINE = re.compile("\n")
 _HEADER_LABELS = re.compile(r"序号|姓名|身份证|证件|电话|手机|银行|卡号|账号|帐号|住址|地址|金额|性别|户主|村组|护照|年龄|民族")
 _CELL_SPLIT = re.compile(r"[ \t\u3000|｜]+")
+_CELL = re.compile(r"[^ \t\u3000|｜]+")
 _LONG_DIGITS = re.compile(r"[0-9０-９]{6}")
 
 
@@ -123,29 +139,112 @@ class Lines:
                 self._headers.append(current)
         return self._headers[number]
 
+    def column(self, pos: int) -> str | None:
+        """The header cell above `pos`, when its row and the header split into as many cells."""
+        number = self.number(pos)
+        header = self.header(number)
+        if header is None:
+            return None
+        line_start, line_end = self.bounds(number)
+        row = _cell_spans(self.text[line_start:line_end])
+        heads = _cell_spans(header)
+        if len(row) != len(heads):
+            return None
+        offset = pos - line_start
+        for (start, end), (head_start, head_end) in zip(row, heads):
+            if start <= offset < end:
+                return header[head_start:head_end]
+        return None
+
     def near(self, start: int, end: int, cues: re.Pattern, before: int = 20, after: int = 8) -> bool:
-        """Whether a cue word is within `before`/`after` characters on the same line, or in its header."""
+        """Whether a cue word is within `before`/`after` characters on the same line, or in the
+        header of its table: the header cell of its column when the cells line up, else the row."""
         number = self.number(start)
         line_start, line_end = self.bounds(number)
         window = self.text[max(line_start, start - before):start] + "\n" + self.text[end:min(line_end, end + after)]
         if cues.search(window):
             return True
-        header = self.header(number)
+        header = self.column(start) or self.header(number)
         return header is not None and cues.search(header) is not None
 
 
-def _hit(kind: str, rule: str, text: str, start: int, end: int, why: str) -> Hit:
-    severity = "high" if kind in HIGH_KINDS else "medium"
+def _cell_spans(line: str) -> list[tuple[int, int]]:
+    """Cells of a table row: tab-separated (empty cells count) when it has tabs, else blank-separated."""
+    if "\t" not in line:
+        return [m.span() for m in _CELL.finditer(line)]
+    spans, start = [], 0
+    for cell in line.split("\t"):
+        spans.append((start, start + len(cell)))
+        start += len(cell) + 1
+    return spans
+
+
+def _hit(kind: str, rule: str, text: str, start: int, end: int, why: str, severity: str | None = None) -> Hit:
+    severity = severity or ("high" if kind in HIGH_KINDS else "medium")
     return Hit(kind=kind, rule_id=f"personal.{rule}", text=text[start:end], start=start, end=end,
                ground=GROUND, severity=severity, explanation=why)
 
 
+def _matches(pattern: re.Pattern, text: str) -> Iterator[re.Match]:
+    """Every match, overlapping ones too: a candidate that fails its check must not hide the
+    real number starting inside it. Callers drop matches overlapping an accepted one."""
+    pos = 0
+    while (m := pattern.search(text, pos)) is not None:
+        yield m
+        pos = m.start() + 1
+
+
+def _groups(number: str) -> tuple[list[int], set[str]]:
+    """Lengths of the digit groups of a number as typed, and its distinct visible separators."""
+    visible = number.translate(_NO_ZERO_WIDTH)
+    return [len(part) for part in _SEP_RUN.split(visible)], set(_SEP_RUN.findall(visible))
+
+
+_NO_ZERO_WIDTH = {ord(c): None for c in _ZERO_WIDTH}
+
+
+def _id_layout_ok(number: str, labelled: bool) -> bool:
+    """One kind of separator, groups of two digits or more (6-8-4, 4-4-4-4-2…); a tab or line
+    break inside (a wrapped line, a split cell) only next to an ID label."""
+    sizes, seps = _groups(number)
+    if not seps:
+        return True
+    if any("\t" in sep or "\n" in sep for sep in seps):
+        return labelled
+    return len(seps) == 1 and len(sizes) <= 6 and min(sizes) >= 2
+
+
+def _after_id_label(text: str, lines: Lines, start: int) -> bool:
+    """Whether the number follows an ID label on its line (or ending the line above), or sits
+    in a column headed by one."""
+    before = text[max(0, start - 14):start].rstrip(" \t\u3000\u00a0\n")
+    if _ID_LABEL_BEFORE.search(before):
+        return True
+    column = lines.column(start)
+    return column is not None and _ID_LABEL.search(column) is not None
+
+
+def _id18_hit(text: str, lines: Lines, m: re.Match) -> Hit | None:
+    number, start, end = m.group(), m.start(), m.end()
+    labelled = _after_id_label(text, lines, start)
+    if not _id_layout_ok(number, labelled or lines.near(start, end, _ID_LABEL)):
+        return None
+    if lines.near(start, end, _ORG_CUES):
+        return None
+    if v.is_resident_id(number):
+        return _hit("personal_id", "id18", text, start, end, "18位居民身份证号码，出生日期与校验位有效（GB 11643）")
+    if labelled and v.looks_like_resident_id(number):
+        return _hit("personal_id", "id18_check", text, start, end,
+                    "“身份证号”标签后的18位号码，校验位不符（多为录入笔误），仍是个人身份证号码", "medium")
+    return None
+
+
 def _find_ids(text: str, lines: Lines) -> list[Hit]:
-    hits = []
-    for m in _ID18.finditer(text):
-        if v.is_resident_id(m.group()) and not lines.near(m.start(), m.end(), _ORG_CUES):
-            hits.append(_hit("personal_id", "id18", text, m.start(), m.end(),
-                             "18位居民身份证号码，出生日期与校验位有效（GB 11643）"))
+    hits: list[Hit] = []
+    for m in _matches(_ID18, text):
+        if not hits or m.start() >= hits[-1].end:
+            hit = _id18_hit(text, lines, m)
+            hits += [hit] if hit else []
     for m in _ID15.finditer(text):
         if v.is_resident_id(m.group()) and lines.near(m.start(), m.end(), _ID15_CUES):
             hits.append(_hit("personal_id", "id15", text, m.start(), m.end(),
@@ -153,9 +252,23 @@ def _find_ids(text: str, lines: Lines) -> list[Hit]:
     return hits
 
 
-def _find_mobiles(text: str) -> list[Hit]:
-    return [_hit("mobile", "mobile", text, m.start(), m.end(), "手机号码（号段有效），属个人联系方式")
-            for m in _MOBILE.finditer(text) if v.is_mobile(m.group())]
+def _mobile_layout_ok(m: re.Match) -> bool:
+    """One kind of separator, grouped as people write mobiles (3-4-4, 4-4-3, 3-8, 7-4)."""
+    body = m.group()[len(m.group("prefix") or ""):].lstrip(_NUMBER_SEP_CHARS)
+    sizes, seps = _groups(body)
+    return len(seps) <= 1 and tuple(sizes) in _MOBILE_GROUPS
+
+
+_NUMBER_SEP_CHARS = " \u00a0\u3000-－‐‑.．·" + _ZERO_WIDTH
+
+
+def _find_mobiles(text: str, taken: _Taken) -> list[Hit]:
+    hits: list[Hit] = []
+    for m in _matches(_MOBILE, text):
+        if ((not hits or m.start() >= hits[-1].end) and v.is_mobile(m.group()) and _mobile_layout_ok(m)
+                and not taken.overlaps(*m.span())):
+            hits.append(_hit("mobile", "mobile", text, m.start(), m.end(), "手机号码（号段有效），属个人联系方式"))
+    return hits
 
 
 def _card_span(m: re.Match) -> tuple[int, int] | None:
@@ -187,13 +300,13 @@ def _find_passports(text: str, lines: Lines) -> list[Hit]:
 
 
 def _find_emails(text: str) -> list[Hit]:
-    if "@" not in text:
+    if "@" not in text and "＠" not in text:
         return []
     # Agency mailboxes (…gov.cn) are public contacts under 条例第二十条第（二）项, and role
     # mailboxes (hr@, info@…) belong to an organisation, not a person.
     return [_hit("email", "email", text, m.start(), m.end(), "电子邮箱地址，属个人联系方式")
             for m in _EMAIL.finditer(text)
-            if not (_PUBLIC_EMAIL.search(m.group()) or _ROLE_MAILBOX.match(m.group()))]
+            if not (_PUBLIC_EMAIL.search(m.group()) or _ROLE_MAILBOX.match(m.group().replace("＠", "@")))]
 
 
 def _address_kind(text: str, m: re.Match) -> str | None:
@@ -320,7 +433,8 @@ def detect_personal(doc: DetectInput, allow: frozenset[str] = frozenset()) -> li
     if not text:
         return []
     lines = Lines(text)
-    hits = _find_ids(text, lines) + _find_mobiles(text)
+    hits = _find_ids(text, lines)
+    hits += _find_mobiles(text, _Taken(hits))
     numbers = _Taken(hits)
     hits += [h for h in _find_passports(text, lines) if not numbers.overlaps(h.start, h.end)]
     hits += _find_cards(text, lines, _Taken(hits))

@@ -1,7 +1,8 @@
 """Check digits and number formats of Chinese identifiers, as pure functions.
 
-Every validator takes the text as written (full-width digits, spaces and
-hyphens inside the number are tolerated) and returns a bool; none raises.
+Every validator takes the text as written (full-width digits and the separators
+clerks type inside a number — spaces, NBSP, zero-width spaces, tabs, line
+breaks, hyphens, dots — are tolerated) and returns a bool; none raises.
 The personal-data detector uses them so that a digit run only becomes a hit
 when it really is an identifier, the way Presidio recognizers validate a
 pattern match with a checksum before reporting it.
@@ -15,11 +16,12 @@ from datetime import date
 _FULLWIDTH = {0xFF10 + i: 0x30 + i for i in range(10)}
 _FULLWIDTH.update({0xFF21 + i: 0x41 + i for i in range(26)})
 _FULLWIDTH.update({0xFF41 + i: 0x61 + i for i in range(26)})
-_FULLWIDTH.update({ord(c): None for c in " \u3000\t-－‐"})
+_FULLWIDTH.update({ord(c): None for c in " \u3000\u00a0\u202f\t\n-－‐‑.．·\u200b\u200c\u200d\u2060\ufeff"})
+_FULLWIDTH.update({cp: None for cp in range(0x2002, 0x200A)})
 
 
 def normalize(value: str) -> str:
-    """ASCII digits and letters of `value`, upper-cased, without spaces or hyphens."""
+    """ASCII digits and letters of `value`, upper-cased, without separators (spaces, hyphens, dots…)."""
     return value.translate(_FULLWIDTH).upper()
 
 
@@ -65,6 +67,16 @@ def is_resident_id(value: str, today: date | None = None) -> bool:
     return False
 
 
+def looks_like_resident_id(value: str, today: date | None = None) -> bool:
+    """The shape of an 18-character ID (address code, birth year and month) whatever its check digit:
+    what a mistyped ID still has. Only meaningful next to an ID label."""
+    s = normalize(value)
+    if len(s) != 18 or not s[:17].isdigit() or s[17] not in "0123456789X" or not _address_ok(s[:6]):
+        return False
+    year, month = int(s[6:10]), int(s[10:12])
+    return _EARLIEST_BIRTH.year <= year <= (today or date.today()).year and 1 <= month <= 12
+
+
 # --- Luhn (bank cards) ---------------------------------------------------------
 
 def luhn_checksum(digits: str) -> int:
@@ -105,7 +117,7 @@ MOBILE_SEGMENTS = frozenset(
 def is_mobile(value: str) -> bool:
     """An 11-digit mainland mobile number in an allocated segment; +86 / 0086 prefixes allowed."""
     s = normalize(value).replace("(", "").replace(")", "")
-    for prefix in ("+86", "0086"):
+    for prefix in ("+86", "＋86", "0086"):
         if s.startswith(prefix):
             s = s[len(prefix):]
     return len(s) == 11 and s.isdigit() and int(s[:3]) in MOBILE_SEGMENTS
