@@ -60,6 +60,11 @@ def test_lines_group_by_baseline_then_x():
     assert lines_of(runs) == ["通知", "各区县人民政府："]
 
 
+def test_a_line_of_three_distant_cells_is_a_table_row_with_tabs():
+    runs = [Run(10, 30, 4, "序号"), Run(30, 30, 4, "姓名"), Run(60, 30, 4, "身份证号码"), Run(120, 30, 4, "住址")]
+    assert lines_of(runs) == ["序号\t姓名\t身份证号码\t住址"]
+
+
 def test_distant_runs_on_one_line_get_a_space():
     runs = [Run(10, 30, 4, "名称："), Run(22, 30, 4, "科技有限公司"), Run(150, 30, 4, "密码区")]
     assert lines_of(runs) == ["名称：科技有限公司 密码区"]

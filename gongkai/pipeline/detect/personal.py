@@ -146,9 +146,10 @@ class Lines:
         if header is None:
             return None
         line_start, line_end = self.bounds(number)
-        row = _cell_spans(self.text[line_start:line_end])
-        heads = _cell_spans(header)
-        if len(row) != len(heads):
+        line = self.text[line_start:line_end]
+        row, heads = _cell_spans(line), _cell_spans(header)
+        # Trailing empty cells of a tab-separated row are stripped with the line's trailing blanks.
+        if len(row) != len(heads) and not ("\t" in line and "\t" in header and len(row) < len(heads)):
             return None
         offset = pos - line_start
         for (start, end), (head_start, head_end) in zip(row, heads):

@@ -93,7 +93,7 @@ _ADDRESSEE_MAX = 60
 
 
 def _joins(prev: str, nxt: str) -> bool:
-    if not prev or not nxt:
+    if not prev or not nxt or "\t" in prev or "\t" in nxt:   # table rows (OFD cells) never wrap
         return False
     if _TITLE_END.search(prev) or prev.endswith("：") or (nxt.endswith(("：", ":")) and len(nxt) <= _ADDRESSEE_MAX):
         return False

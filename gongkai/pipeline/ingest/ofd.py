@@ -6,7 +6,10 @@ is every `TextObject/TextCode` in its layers, in template pages it references
 (`CompositeObject/@ResourceID` → `CompositeGraphicUnit` in the resource files),
 each placed on the page through Boundary and CTM. Runs are grouped into lines
 by Y and ordered by X, because producers write them in drawing order, not
-reading order. Signatures are counted, not verified.
+reading order. A line with three or more runs set wide apart is a table row:
+its cells are joined by tabs (not spaces, which layout clean-up removes between
+Chinese characters), so a value keeps its column header for the detectors.
+Signatures are counted, not verified.
 """
 from __future__ import annotations
 
@@ -28,6 +31,8 @@ IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 SAME_LINE_SHARE = 0.5
 # A gap wider than this many font sizes between runs on one line becomes a space.
 SPACE_GAP = 1.5
+# A line with this many wide gaps (three cells or more) is a table row: its cells get tabs.
+TABLE_GAPS = 2
 
 
 @dataclass(frozen=True)
@@ -177,13 +182,13 @@ def lines_of(runs: list[Run]) -> list[str]:
 
 
 def _join_line(line: list[Run]) -> str:
-    out, end = [], None
+    pieces, gaps, end = [], [], None
     for run in line:
-        if end is not None and run.x - end > SPACE_GAP * run.size:
-            out.append(" ")
-        out.append(run.text)
+        gaps.append(end is not None and run.x - end > SPACE_GAP * run.size)
+        pieces.append(run.text)
         end = run.x + run.size * (len(run.text) - 0.5 * len(run.text.encode("latin-1", "ignore")))
-    return "".join(out)
+    gap = "\t" if sum(gaps) >= TABLE_GAPS else " "
+    return "".join((gap if wide else "") + text for wide, text in zip(gaps, pieces))
 
 
 def parse_ofd(data: bytes, limits: Limits, deadline: float) -> ParsedDoc:
