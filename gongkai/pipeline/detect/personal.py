@@ -403,8 +403,23 @@ def _gendered_names(text: str) -> Iterator[tuple[int, int, str, str]]:
         while begin > 0 and m.start() - begin < 8 and "\u4e00" <= text[begin - 1] <= "\u9fff":
             begin -= 1
         name = v.name_at_end(text[begin:m.start()])
-        if name:
-            yield m.start() - len(name), m.start(), "name_gender", "姓名后注明性别，属自然人个人信息"
+        start = m.start() - len(name or "")
+        # 800米跑（女）: a word glued to a number is a measure, not a name.
+        if name and not (start == begin and text[begin - 1:begin].isdigit()):
+            yield start, m.start(), "name_gender", "姓名后注明性别，属自然人个人信息"
+
+
+# Words that introduce a person in running text (…村民黄志勇，…妻子王秀云（…): only after one of
+# them does the end of a longer run count as a name (not …运转成本高， …实施方案（).
+_PERSON_WORDS = ("村民", "居民", "农民", "群众", "户主", "职工", "员工", "工人", "学生", "教师", "患者", "病人",
+                 "妻子", "丈夫", "配偶", "儿子", "女儿", "之子", "之女", "父亲", "母亲", "老人", "儿童", "对象",
+                 "家属", "亲属", "业主", "租户", "住户", "个人", "公民", "同学", "旅客", "乘客", "考生", "司机",
+                 "驾驶员", "驾驶人", "幼儿", "孕妇", "孩子")
+
+
+def _name_after_person_word(run: str) -> str | None:
+    name = v.name_at_end(run)
+    return name if name and run[:-len(name)].endswith(_PERSON_WORDS) else None
 
 
 def _row_names(text: str, lines: Lines, anchors: set[int]) -> Iterator[tuple[int, int, str, str]]:
@@ -413,7 +428,7 @@ def _row_names(text: str, lines: Lines, anchors: set[int]) -> Iterator[tuple[int
         for run in _HAN_RUN.finditer(text, line_start, line_end):
             start, name = run.start(), v.name_in_run(run.group())
             if name is None and text[run.end():run.end() + 1] in _NAME_FOLLOWERS:
-                name = v.name_at_end(run.group())      # …村民黄志勇，身份证号…
+                name = _name_after_person_word(run.group())      # …村民黄志勇，身份证号…
                 start = run.end() - len(name or "")
             if name and not _OFFICIAL.search(text[max(line_start, start - 8):start]):
                 yield start, start + len(name), "name_row", "与身份证号、手机号、银行卡号或住址同行的自然人姓名"
