@@ -404,9 +404,16 @@ def _gendered_names(text: str) -> Iterator[tuple[int, int, str, str]]:
             begin -= 1
         name = v.name_at_end(text[begin:m.start()])
         start = m.start() - len(name or "")
-        # 800米跑（女）: a word glued to a number is a measure, not a name.
-        if name and not (start == begin and text[begin - 1:begin].isdigit()):
+        if name and not _is_unit(text, start):
             yield start, m.start(), "name_gender", "姓名后注明性别，属自然人个人信息"
+
+
+# Surnames that are also units: right after a number they measure (800米跑（女）, 3万元).
+_UNIT_SURNAMES = frozenset("米万")
+
+
+def _is_unit(text: str, start: int) -> bool:
+    return text[start:start + 1] in _UNIT_SURNAMES and text[start - 1:start].isdigit()
 
 
 # Words that introduce a person in running text (…村民黄志勇，…妻子王秀云（…): only after one of
@@ -430,7 +437,7 @@ def _row_names(text: str, lines: Lines, anchors: set[int]) -> Iterator[tuple[int
             if name is None and text[run.end():run.end() + 1] in _NAME_FOLLOWERS:
                 name = _name_after_person_word(run.group())      # …村民黄志勇，身份证号…
                 start = run.end() - len(name or "")
-            if name and not _OFFICIAL.search(text[max(line_start, start - 8):start]):
+            if name and not _is_unit(text, start) and not _OFFICIAL.search(text[max(line_start, start - 8):start]):
                 yield start, start + len(name), "name_row", "与身份证号、手机号、银行卡号或住址同行的自然人姓名"
 
 
