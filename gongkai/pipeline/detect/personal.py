@@ -41,7 +41,10 @@ _ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 _NUMBER_SEP = rf" \u00a0\u2002-\u2009\u202f\u3000\-－‐‑.．·{_ZERO_WIDTH}"
 _ID_SEP = _NUMBER_SEP + "\t\n"
 # 18 characters with up to three separator characters between any two of them.
-_ID18 = re.compile(rf"{_D}{_LB}(?:[{_ID_SEP}]{{0,3}}{_D}){{16}}[{_ID_SEP}]{{0,3}}[0-9０-９XxＸｘ]{_RB}")
+# The first two digits (the province) are never split, and the first is 1–8: most number
+# runs of a statistics table fail right there.
+_ID18 = re.compile(
+    rf"[1-8１-８]{_LB}{_D}(?:[{_ID_SEP}]{{0,3}}{_D}){{15}}[{_ID_SEP}]{{0,3}}[0-9０-９XxＸｘ]{_RB}")
 _ID15 = re.compile(rf"{_D}{_LB}{_D}{{14}}{_RB}")
 _MOBILE = re.compile(
     rf"(?:(?P<prefix>[+＋][8８][6６]|[0０]{_LB}[0０][8８][6６])[{_NUMBER_SEP}]{{0,3}}[1１]|[1１]{_LB})(?:[{_NUMBER_SEP}]{{0,3}}{_D}){{10}}{_RB}")
@@ -73,12 +76,12 @@ _ORG_CUES = re.compile(r"信用代码|社会信用|组织机构代码|纳税人�
 _H = "[\u4e00-\u9fff]"
 _NUM = "(?:[0-9０-９]+|[一二三四五六七八九十百零〇]+)"
 # Every branch starts at a number, 村 or 门牌, so the engine only tries the pattern at those
-# characters; whether a number belongs to a road, an estate or a building is then decided by
+# characters (a number only where it starts: trying every digit of a long run is quadratic); whether a number belongs to a road, an estate or a building is then decided by
 # looking at the word just before it (_address_kind).
 _ADDR = re.compile(
     rf"(?:(?P<village>村(?:{_NUM}|{_H}{{1,3}}?)(?:小组|组|队|社))"
     rf"|门牌号?[：:]?{_NUM}号?"
-    rf"|{_NUM}(?P<unit>号院|号楼|号|栋|幢|座|单元|(?=[-－]{_D})))"
+    rf"|(?<![0-9０-９一二三四五六七八九十百零〇]){_NUM}(?P<unit>号院|号楼|号|栋|幢|座|单元|(?=[-－]{_D})))"
     rf"(?:[-－]?(?:{_NUM}(?:号楼|栋|幢|座|单元|室|层|号房|号|楼)|门牌{_NUM}号)|[-－]?{_D}+(?=[-－]{_D})|[-－]{_D}+)*")
 _ROAD_WORDS = ("路", "街", "巷", "弄", "大道", "胡同")
 _ESTATE_WORDS = ("小区", "花园", "公寓", "家园", "新村", "大厦", "公馆", "苑")
@@ -227,12 +230,15 @@ def _after_id_label(text: str, lines: Lines, start: int) -> bool:
 
 def _id18_hit(text: str, lines: Lines, m: re.Match) -> Hit | None:
     number, start, end = m.group(), m.start(), m.end()
+    if not v.looks_like_resident_id(number):
+        return None
+    valid = v.is_resident_id(number)
     labelled = _after_id_label(text, lines, start)
-    if not _id_layout_ok(number, labelled or lines.near(start, end, _ID_LABEL)):
+    if not (valid or labelled) or not _id_layout_ok(number, labelled or lines.near(start, end, _ID_LABEL)):
         return None
     if lines.near(start, end, _ORG_CUES):
         return None
-    if v.is_resident_id(number):
+    if valid:
         return _hit("personal_id", "id18", text, start, end, "18位居民身份证号码，出生日期与校验位有效（GB 11643）")
     if labelled and v.looks_like_resident_id(number):
         return _hit("personal_id", "id18_check", text, start, end,
@@ -243,7 +249,9 @@ def _id18_hit(text: str, lines: Lines, m: re.Match) -> Hit | None:
 def _find_ids(text: str, lines: Lines) -> list[Hit]:
     hits: list[Hit] = []
     for m in _matches(_ID18, text):
-        if not hits or m.start() >= hits[-1].end:
+        digits = v.normalize(m.group())
+        # Province and century of birth: the cheapest checks first, tables hold many numbers.
+        if digits[6:8] in ("19", "20") and (not hits or m.start() >= hits[-1].end):
             hit = _id18_hit(text, lines, m)
             hits += [hit] if hit else []
     for m in _ID15.finditer(text):
