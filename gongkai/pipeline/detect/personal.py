@@ -37,8 +37,7 @@ _RB = rf"(?![{_EDGE}])(?![.．]{_D})"
 
 # Separators clerks type inside a number. Zero-width characters are invisible and may sit
 # anywhere; the visible ones must group the digits consistently (see _groups).
-_ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
-_NUMBER_SEP = rf" \u00a0\u2002-\u2009\u202f\u3000\-－‐‑.．·{_ZERO_WIDTH}"
+_NUMBER_SEP = re.escape(v.NUMBER_SEPARATORS + v.ZERO_WIDTH)
 _ID_SEP = _NUMBER_SEP + "\t\n"
 # 18 characters with up to three separator characters between any two of them.
 # The first two digits (the province) are never split, and the first is 1–8: most number
@@ -47,8 +46,10 @@ _ID18 = re.compile(
     rf"[1-8１-８]{_LB}{_D}(?:[{_ID_SEP}]{{0,3}}{_D}){{15}}[{_ID_SEP}]{{0,3}}[0-9０-９XxＸｘ]{_RB}")
 _ID15 = re.compile(rf"{_D}{_LB}{_D}{{14}}{_RB}")
 _MOBILE = re.compile(
-    rf"(?:(?P<prefix>[+＋][8８][6６]|[0０]{_LB}[0０][8８][6６])[{_NUMBER_SEP}]{{0,3}}[1１]|[1１]{_LB})(?:[{_NUMBER_SEP}]{{0,3}}{_D}){{10}}{_RB}")
+    rf"(?:(?P<prefix>[+＋][8８][6６]|[0０]{_LB}[0０][8８][6６])[{_NUMBER_SEP}]{{0,3}}[1１]|[1１]{_LB})"
+    rf"(?:[{_NUMBER_SEP}]{{0,3}}{_D}){{10}}{_RB}")
 _SEP_RUN = re.compile(rf"[{_ID_SEP}]+")
+_NO_ZERO_WIDTH = {ord(c): None for c in v.ZERO_WIDTH}
 # How a mobile's 11 digits may be grouped: 138 1234 5678, 1381 2345 678, 138 12345678, 1381234 5678.
 _MOBILE_GROUPS = frozenset({(11,), (3, 4, 4), (4, 4, 3), (3, 8), (7, 4)})
 # An 18-character number whose check digit fails is still a person's ID right after its label.
@@ -204,9 +205,6 @@ def _groups(number: str) -> tuple[list[int], set[str]]:
     return [len(part) for part in _SEP_RUN.split(visible)], set(_SEP_RUN.findall(visible))
 
 
-_NO_ZERO_WIDTH = {ord(c): None for c in _ZERO_WIDTH}
-
-
 def _id_layout_ok(number: str, labelled: bool) -> bool:
     """One kind of separator, groups of two digits or more (6-8-4, 4-4-4-4-2…); a tab or line
     break inside (a wrapped line, a split cell) only next to an ID label."""
@@ -234,24 +232,21 @@ def _id18_hit(text: str, lines: Lines, m: re.Match) -> Hit | None:
         return None
     valid = v.is_resident_id(number)
     labelled = _after_id_label(text, lines, start)
-    if not (valid or labelled) or not _id_layout_ok(number, labelled or lines.near(start, end, _ID_LABEL)):
+    if not (valid or labelled):
         return None
-    if lines.near(start, end, _ORG_CUES):
+    if not _id_layout_ok(number, labelled or lines.near(start, end, _ID_LABEL)) or lines.near(start, end, _ORG_CUES):
         return None
     if valid:
         return _hit("personal_id", "id18", text, start, end, "18位居民身份证号码，出生日期与校验位有效（GB 11643）")
-    if labelled and v.looks_like_resident_id(number):
-        return _hit("personal_id", "id18_check", text, start, end,
-                    "“身份证号”标签后的18位号码，校验位不符（多为录入笔误），仍是个人身份证号码", "medium")
-    return None
+    return _hit("personal_id", "id18_check", text, start, end,
+                "“身份证号”标签后的18位号码，校验位不符（多为录入笔误），仍是个人身份证号码", "medium")
 
 
 def _find_ids(text: str, lines: Lines) -> list[Hit]:
     hits: list[Hit] = []
     for m in _matches(_ID18, text):
-        digits = v.normalize(m.group())
-        # Province and century of birth: the cheapest checks first, tables hold many numbers.
-        if digits[6:8] in ("19", "20") and (not hits or m.start() >= hits[-1].end):
+        # The century of birth first: the cheapest check, and statistics tables hold many numbers.
+        if v.normalize(m.group())[6:8] in ("19", "20") and (not hits or m.start() >= hits[-1].end):
             hit = _id18_hit(text, lines, m)
             hits += [hit] if hit else []
     for m in _ID15.finditer(text):
@@ -263,12 +258,9 @@ def _find_ids(text: str, lines: Lines) -> list[Hit]:
 
 def _mobile_layout_ok(m: re.Match) -> bool:
     """One kind of separator, grouped as people write mobiles (3-4-4, 4-4-3, 3-8, 7-4)."""
-    body = m.group()[len(m.group("prefix") or ""):].lstrip(_NUMBER_SEP_CHARS)
+    body = m.group()[len(m.group("prefix") or ""):].lstrip(v.NUMBER_SEPARATORS + v.ZERO_WIDTH)
     sizes, seps = _groups(body)
     return len(seps) <= 1 and tuple(sizes) in _MOBILE_GROUPS
-
-
-_NUMBER_SEP_CHARS = " \u00a0\u3000-－‐‑.．·" + _ZERO_WIDTH
 
 
 def _find_mobiles(text: str, taken: _Taken) -> list[Hit]:

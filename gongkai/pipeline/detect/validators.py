@@ -16,8 +16,11 @@ from datetime import date
 _FULLWIDTH = {0xFF10 + i: 0x30 + i for i in range(10)}
 _FULLWIDTH.update({0xFF21 + i: 0x41 + i for i in range(26)})
 _FULLWIDTH.update({0xFF41 + i: 0x61 + i for i in range(26)})
-_FULLWIDTH.update({ord(c): None for c in " \u3000\u00a0\u202f\t\n-－‐‑.．·\u200b\u200c\u200d\u2060\ufeff"})
-_FULLWIDTH.update({cp: None for cp in range(0x2002, 0x200A)})
+# What clerks type inside a number: spaces of every width, hyphens, dots; zero-width characters
+# are invisible and may sit anywhere. Tabs and line breaks come from layout (cells, wrapped lines).
+NUMBER_SEPARATORS = " \u00a0\u202f\u3000-－‐‑.．·" + "".join(map(chr, range(0x2002, 0x200A)))
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+_FULLWIDTH.update({ord(c): None for c in NUMBER_SEPARATORS + ZERO_WIDTH + "\t\n"})
 
 
 def normalize(value: str) -> str:
