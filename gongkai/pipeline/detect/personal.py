@@ -55,7 +55,8 @@ _MOBILE_GROUPS = frozenset({(11,), (3, 4, 4), (4, 4, 3), (3, 8), (7, 4)})
 # An 18-character number whose check digit fails is still a person's ID right after its label.
 _ID_LABEL = re.compile(r"(?:身份证|身份号码|证件号)")
 _ID_LABEL_BEFORE = re.compile(r"(?:身份证(?:件)?(?:号码|号)?|公民身份号码|身份号码|证件号码?)[为是：:\s]{0,3}$")
-_CARD = re.compile(rf"{_D}{_LB}{_D}{{3}}(?:[- ]?{_D}{{4}}){{3}}(?P<tail>[- ]?{_D}{{1,3}})?{_RB}")
+_CARD_SEP = "[- \u00a0\u3000\u200b]"
+_CARD = re.compile(rf"{_D}{_LB}{_D}{{3}}(?:{_CARD_SEP}?{_D}{{4}}){{3}}(?P<tail>{_CARD_SEP}?{_D}{{1,3}})?{_RB}")
 _PASSPORT = re.compile(
     rf"(?:E{_LB}[A-HJ-NP-Z0-9]{_D}{{7}}|G{_LB}{_D}{{8}}|1{_LB}[45]{_D}{{7}}|[PSD]{_LB}E{_D}{{7}}"
     rf"|K{_LB}{_D}{{8}}|M{_LB}A{_D}{{7}}){_RB}")
@@ -277,7 +278,7 @@ def _card_span(m: re.Match) -> tuple[int, int] | None:
     if v.is_bank_card(m.group()):
         return m.span()
     tail = m.group("tail")
-    if tail and tail[0] in "- " and v.is_bank_card(m.group()[:-len(tail)]):
+    if tail and not tail[0].isdigit() and v.is_bank_card(m.group()[:-len(tail)]):
         return m.start(), m.end() - len(tail)
     return None
 
