@@ -387,7 +387,8 @@ _AFTER_BARE_NAME = frozenset("于因现系在")
 # Officials acting in office are public (条例第二十条第（二）项): no name right after these.
 _OFFICIAL = re.compile(
     r"(?:签发人|联系人|经办人|审核人|审批人|拟稿人|承办人|负责人|责任人|执法人员|局长|主任|书记|市长|县长|区长|"
-    r"镇长|乡长|处长|科长|厅长|部长|主席|委员|院长|所长|队长|站长|校长|经理|董事长)[：:]?[ \u3000]*$")
+    r"镇长|乡长|处长|科长|厅长|部长|主席|委员|院长|所长|队长|站长|校长|经理|董事长)[：:]?"
+    r"(?:[\u4e00-\u9fff]{2,10}[ \u3000]+)?[ \u3000]*$")          # 联系人：镇水利站　欧阳剑
 
 
 def _labelled_names(text: str) -> Iterator[tuple[int, int, str, str]]:
@@ -444,7 +445,7 @@ def _row_names(text: str, lines: Lines, anchors: set[int]) -> Iterator[tuple[int
             if name is None and text[run.end():run.end() + 1] in _NAME_FOLLOWERS:
                 name = _name_after_person_word(run.group())      # …村民黄志勇，身份证号…
                 start = run.end() - len(name or "")
-            if name and not _is_unit(text, start) and not _OFFICIAL.search(text[max(line_start, start - 8):start]):
+            if name and not _is_unit(text, start) and not _OFFICIAL.search(text[max(line_start, start - 20):start]):
                 yield start, start + len(name), "name_row", "与身份证号、手机号、银行卡号或住址同行的自然人姓名"
 
 
