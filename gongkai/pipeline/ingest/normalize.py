@@ -76,7 +76,8 @@ def join_wrapped_lines(lines: list[str]) -> str:
     if not lines:
         return ""
     widths = [display_width(line) for line in lines]
-    full = sorted(widths)[int(FULL_LINE_PERCENTILE * (len(widths) - 1))]  # robust to one long table row
+    prose = sorted(w for w, line in zip(widths, lines) if "\t" not in line) or [0.0]   # table rows never wrap
+    full = prose[int(FULL_LINE_PERCENTILE * (len(prose) - 1))]  # robust to one long table row
     threshold = max(full * FULL_LINE_SHARE, MIN_FULL_WIDTH)
     out = [lines[0]]
     for prev, width, line in zip(lines, widths, lines[1:]):
