@@ -66,12 +66,14 @@ _PUBLIC_EMAIL = re.compile(r"\.gov(?:\.cn)?$", re.IGNORECASE)
 _ROLE_MAILBOX = re.compile(
     r"(?:hr|info|service|admin|contact|office|support|webmaster|postmaster|kefu|zhaopin|jubao|tousu|xxgk|zwgk)@",
     re.IGNORECASE)
+
 # A mailbox readers are asked to send to (发送至…邮箱, 反馈意见，电子邮箱：) or one an office is
 # named with (…种植业股，邮箱：) is the agency's, even on a public webmail domain.
 _AGENCY_MAILBOX = re.compile(
     r"(?:发送|发至|发到|报送|报至|反馈|寄至|寄送|投递|提交|回执|电子版|报名表)[^。；;\n]{0,12}"
     r"(?:邮箱|电子邮件|邮件)[^。；;\n]{0,6}$"
     r"|(?:科|股|处|室|局|中心|办|站|所|委|院|组)[，,、]?(?:电子)?邮箱(?:地址)?[：:]?[ \u3000]*$")
+
 _BANK_CUES = re.compile(r"银行卡|卡号|账号|帐号|开户行|银行账户|开户银行|收款账户|存折")
 _BANK_CUES_62 = re.compile(r"银行|社保卡|代发|转入|存入|打卡|发放")   # weaker words, UnionPay 62 only
 _PASSPORT_CUES = re.compile(r"护照|证件号|passport", re.IGNORECASE)
@@ -83,8 +85,9 @@ _ORG_CUES = re.compile(r"信用代码|社会信用|组织机构代码|纳税人�
 _H = "[\u4e00-\u9fff]"
 _NUM = "(?:[0-9０-９]+|[一二三四五六七八九十百零〇]+)"
 # Every branch starts at a number, 村 or 门牌, so the engine only tries the pattern at those
-# characters (a number only where it starts: trying every digit of a long run is quadratic); whether a number belongs to a road, an estate or a building is then decided by
-# looking at the word just before it (_address_kind).
+# characters (a number only where it starts: trying every digit of a long run is quadratic);
+# whether a number belongs to a road, an estate or a building is then decided by looking at
+# the word just before it (_address_kind). 村级组织, 村民小组, 村委 are not village groups.
 _ADDR = re.compile(
     rf"(?:(?P<village>村(?![民级委])(?:{_NUM}|{_H}{{1,3}}?)(?:小组|组(?!织)|队(?!伍)|社(?!会|区)))"
     rf"|门牌号?[：:]?{_NUM}号?"
