@@ -133,13 +133,18 @@ _OFD_NS = 'xmlns:ofd="http://www.ofdspec.org/2016"'
 
 
 def make_ofd(path: Path, pages: list[str], template: str | None = None, signed: bool = False,
-             bottom_up: bool = False, doc_dir: str = "Doc_0") -> Path:
+             bottom_up: bool = False, doc_dir: str = "Doc_0", table: list[list[str]] | None = None,
+             cell_gap: float = 2.0) -> Path:
     """A minimal OFD: one TextObject per line (written bottom-up when asked), an optional
-    template page with text, an optional signature list."""
+    template page with text, an optional signature list, and an optional table below the
+    last page's text, one TextObject per cell the way WPS exports a table, its columns
+    `cell_gap` font sizes apart."""
     path = _prepare(path)
     files = {"OFD.xml": _ofd_root(doc_dir, signed), f"{doc_dir}/Document.xml": _ofd_document(len(pages), template)}
     for number, page in enumerate(pages):
-        files[f"{doc_dir}/Pages/Page_{number}/Content.xml"] = _ofd_page(page, template is not None, bottom_up)
+        cells = table if table and number == len(pages) - 1 else None
+        files[f"{doc_dir}/Pages/Page_{number}/Content.xml"] = _ofd_page(page, template is not None, bottom_up,
+                                                                           table=cells, cell_gap=cell_gap)
     if template:
         files[f"{doc_dir}/Tpls/Tpl_0/Content.xml"] = _ofd_page(template, False, False, top=15.0)
     if signed:
@@ -166,14 +171,28 @@ def _ofd_document(pages: int, template: str | None) -> str:
             f'</ofd:PhysicalBox></ofd:PageArea>{tpl}</ofd:CommonData><ofd:Pages>{refs}</ofd:Pages></ofd:Document>')
 
 
-def _ofd_page(text: str, uses_template: bool, bottom_up: bool, top: float = 37.0) -> str:
+def _ofd_text_object(number: int, x: float, y: float, size: float, text: str) -> str:
+    return (f'<ofd:TextObject ID="{number}" Font="1" Size="{size}" Boundary="{x} {y} 157 {size * 1.2}">'
+            f'<ofd:TextCode X="0" Y="{size}" DeltaX="g {max(len(text) - 1, 0)} {size}">{_xml_escape(text)}'
+            f'</ofd:TextCode></ofd:TextObject>')
+
+
+def _ofd_table(rows: list[list[str]], top: float, first_id: int, gap: float, size: float = 3.5) -> list[str]:
+    """One TextObject per non-empty cell; columns as wide as their widest cell plus `gap` characters."""
+    widths = [max(len(c) - 0.5 * len(c.encode("latin-1", "ignore")) for c in column) for column in zip(*rows)]
+    lefts = [15 + size * (sum(widths[:i]) + gap * i) for i in range(len(widths))]
+    return [_ofd_text_object(first_id + r * len(row) + c, lefts[c], top + r * size * 2, size, cell)
+            for r, row in enumerate(rows) for c, cell in enumerate(row) if cell]
+
+
+def _ofd_page(text: str, uses_template: bool, bottom_up: bool, top: float = 37.0,
+              table: list[list[str]] | None = None, cell_gap: float = 2.0) -> str:
     size, objects = 5.6, []
     lines = [line for paragraph in text.split("\n") for line in wrap(paragraph)]
     for number, line in enumerate(lines):
-        y = top + number * size * 1.6
-        objects.append(f'<ofd:TextObject ID="{number + 10}" Font="1" Size="{size}" Boundary="27 {y} 157 {size * 1.2}">'
-                       f'<ofd:TextCode X="0" Y="{size}" DeltaX="g {max(len(line) - 1, 0)} {size}">{_xml_escape(line)}'
-                       f'</ofd:TextCode></ofd:TextObject>')
+        objects.append(_ofd_text_object(number + 10, 27, top + number * size * 1.6, size, line))
+    if table:
+        objects += _ofd_table(table, top + (len(lines) + 1) * size * 1.6, len(lines) + 10, cell_gap)
     if bottom_up:
         objects.reverse()
     template = '<ofd:Template TemplateID="100" ZOrder="Background"/>' if uses_template else ""
