@@ -35,7 +35,7 @@ def classify(paths: list[Path], db: Path, batch: str, settings, workers: int = 1
     require_model(settings.model_path)
     load_negative_list([Path(p) for p in settings.negative_lists], include_default=settings.include_default_list)
     if on_total:
-        on_total(count_files([str(p) for p in paths]))
+        on_total(count_files([str(p) for p in paths], settings.follow_symlinks))
     summary = classify_batch([str(p) for p in paths], db, batch, settings, workers=workers, on_result=on_result)
     return ClassifyResult(summary, batch_counts(connect(db), batch))
 

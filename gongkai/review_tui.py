@@ -190,7 +190,7 @@ def _decide(console, session: Session, view: dict, action: str) -> bool:
 def _pick_ground(console, view: dict, default: str | None) -> str | None:
     """A report ground or one of the document's negative-list entries; empty takes the default, else re-asks."""
     options = list(REASONS)
-    entries = {h["rule_id"]: h["entry_item"] for h in view["hits"] if h.get("entry_item")}
+    entries = {h["rule_id"]: h["entry_item"] for h in view["hits"] if h["kind"] == "negative_list" and h.get("entry_item")}
     listed = sorted(entries)
     console.print("不予公开的依据 ground:")
     for i, code in enumerate(options, 1):

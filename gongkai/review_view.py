@@ -6,13 +6,12 @@ from datetime import datetime
 
 from gongkai.pipeline import review, store
 from gongkai.pipeline.grounds import REASONS, describe
-from gongkai.records import ATTRIBUTES
+from gongkai.records import ATTRIBUTES, kind_name
 
 CONTEXT = 24          # characters of context on each side of a hit
 FIELD_LABELS = (("title", "标题"), ("doc_number", "发文字号"), ("issuer", "发文机关"), ("date", "成文日期"),
                 ("doc_type", "文种"), ("secrecy", "密级"), ("urgency", "紧急程度"),
                 ("declared_text", "附注"), ("path", "文件"))
-_ENTRY_ITEM = re.compile(r"「([^」]*)」")
 
 
 def document_view(db, item_id: int) -> dict:
@@ -35,10 +34,9 @@ def document_view(db, item_id: int) -> dict:
 
 
 def entry_item(hit: dict) -> str | None:
-    """The 事项 of a negative-list hit (its explanation names it in 「」)."""
-    if hit["kind"] != "negative_list":
-        return None
-    found = _ENTRY_ITEM.search(hit.get("explanation") or "")
+    """The 事项 of a list entry's hit (negative list or evidence list): its explanation names it
+    right after the entry id, in 「」."""
+    found = re.search(rf"{re.escape(hit['rule_id'])}「([^」]*)」", hit.get("explanation") or "")
     return found.group(1) if found else None
 
 
@@ -150,7 +148,7 @@ def hit_line(h: dict):
     from rich.text import Text
 
     style = "dim strike" if h["cleared"] else "bold red"
-    what = f"{h['rule_id']}「{h['entry_item']}」" if h.get("entry_item") else h["kind"]
+    what = f"{kind_name(h['kind'])} {h['rule_id']}「{h['entry_item']}」" if h.get("entry_item") else h["kind"]
     cleared = "（已标记非个人信息）" if h["cleared"] else ""
     return Text.assemble((f"[{h['id']}] ", "cyan"), (what, "cyan"), (f" 依据 {h['ground'] or '—'}", "magenta"),
                          f"{cleared}：…{h['before']}", (f"【{h['match']}】", style), f"{h['after']}…")
