@@ -2,12 +2,14 @@
 
 Created and migrated by the tool; the schema version lives in `meta`. Writes
 are batched (one transaction per chunk of documents) and the database runs in
-WAL mode so reviewers can read while a batch is written.
+WAL mode so reviewers can read while a batch is written. Every stored document
+is sealed in the audit's hash chain (audit.py) in the transaction that stores it.
 """
 from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
@@ -15,9 +17,10 @@ from pathlib import Path
 
 import sqlite_utils
 
+from gongkai.pipeline import audit
 from gongkai.records import HeaderFields
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 class SchemaError(RuntimeError):
@@ -76,7 +79,23 @@ CREATE TABLE leases (
 );
 """
 
-MIGRATIONS: list[str] = [_V1, _V2]  # MIGRATIONS[i] upgrades version i to i+1
+
+
+def _v3(conn) -> None:
+    """v3: the audit becomes a hash chain that also seals every document (audit.py); the OS account
+    is recorded beside the reviewer's name; the database gets an identity for the publication database.
+    Existing rows are chained and existing documents sealed as they are now."""
+    for column in ("account", "digest", "prev_hash", "hash"):
+        conn.execute(f"ALTER TABLE audit ADD COLUMN {column} TEXT")
+    conn.execute("INSERT OR IGNORE INTO meta VALUES ('db_id', ?)", [uuid.uuid4().hex])
+    audit.rechain(conn)
+    account = audit.os_account()
+    for item_id, batch, model, neglist in conn.execute(
+            "SELECT id, batch, model_version, negative_list_version FROM items ORDER BY id").fetchall():
+        audit.seal(conn, item_id, batch, account, (model, neglist), note="sealed on the upgrade to schema 3")
+
+
+MIGRATIONS: list = [_V1, _V2, _v3]  # MIGRATIONS[i] upgrades version i to i+1 (SQL text or a function)
 
 LIST_COLUMNS = ("flags", "addressees", "cc", "attachments", "review_reasons")
 
@@ -121,13 +140,32 @@ def _migrate(db: sqlite_utils.Database, path: Path) -> None:
     try:
         version = schema_version(db)  # another process may have migrated meanwhile
         for step in MIGRATIONS[version:]:
+            if callable(step):
+                step(db.conn)
+                continue
             for statement in filter(str.strip, step.split(";")):
                 db.execute(statement)
         db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        rollback(db.conn)
         raise
+
+
+def rollback(conn) -> None:
+    """Roll back if a transaction is still open. SQLite ends a transaction itself on some errors
+    (a full disk, for one); a second ROLLBACK would then fail with `cannot rollback - no transaction
+    is active` and hide the error that happened, so that failure is never raised."""
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass
+
+
+def db_id(db) -> str:
+    """This working database's identity (a random id made when it was created or upgraded)."""
+    return db.execute("SELECT value FROM meta WHERE key = 'db_id'").fetchone()[0]
 
 
 def ensure_batch(db: sqlite_utils.Database, name: str) -> None:
@@ -201,27 +239,42 @@ def item_row(result, batch: str) -> dict:
     return {"batch": batch, **dict(zip(ITEM_COLUMNS, to_record(result).item))}
 
 
+class BatchClosed(RuntimeError):
+    """The batch was frozen (published, or being published) while documents were being added."""
+
+
 def write_results(db: sqlite_utils.Database, batch: str, records: Sequence[Record]) -> int:
-    """Write a chunk of documents and their hits in one transaction; return rows written.
+    """Write a chunk of documents and their hits in one transaction, each sealed in the audit;
+    return rows written.
 
     A document already in the batch (same sha256) is skipped, so a rerun after
-    a crash adds nothing twice; a killed run loses at most the open chunk.
+    a crash adds nothing twice; a killed run loses at most the open chunk. A batch
+    that publish froze meanwhile takes nothing more (BatchClosed): its check and
+    this chunk are one transaction, so no document lands in a published batch.
     """
     written = 0
     conn = db.conn
+    account = audit.os_account()
     conn.execute("BEGIN IMMEDIATE")
     try:
+        frozen = conn.execute("SELECT frozen FROM batches WHERE name = ?", [batch]).fetchone()
+        if frozen and frozen[0]:
+            raise BatchClosed(f"batch {batch!r} was published while this run was adding to it: the remaining "
+                              f"files were not added; reopen it (`gongkai batch reopen {batch} --reason ...`) "
+                              f"and run classify again, or classify them into a new batch")
         for record in records:
             cur = conn.execute(_INSERT_ITEM, (batch, *record.item))
             if cur.rowcount == 0:
                 continue
+            item_id = cur.lastrowid
             if record.hits:
-                item_id = cur.lastrowid
                 conn.executemany(_INSERT_HIT, [(item_id, *hit) for hit in record.hits])
+            audit.seal(conn, item_id, batch, account, (record.item[_ITEM_INDEX["model_version"]],
+                                                       record.item[_ITEM_INDEX["negative_list_version"]]))
             written += 1
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
     return written
 
