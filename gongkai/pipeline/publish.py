@@ -76,7 +76,11 @@ def publish(db, batch: str, out: str | Path, reviewer: str, convention=None) -> 
     out, working = Path(out), _working_path(db)
     _check_out(working, out)
     with publish_lock(working):
-        previous = _close(db, batch)
+        try:
+            previous = _close(db, batch)
+        except PublishRefused:
+            _check_integrity(db, batch)     # a tampered database says so first
+            raise
         try:
             _check_integrity(db, batch)
             rows, withheld = _publication_rows(db, batch, convention)
