@@ -11,6 +11,7 @@ whole chain and every seal is not stopped by this (docs/security.md says what is
 """
 from __future__ import annotations
 
+import functools
 import getpass
 import hashlib
 import json
@@ -31,13 +32,16 @@ SEALED_ITEM_COLUMNS = (
     "index_no", "publish_mode", "proposed_attribute", "confidence", "probabilities", "needs_review",
     "review_reasons", "explanation", "proposed_ground", "model_version", "negative_list_version",
     "processed_at")
-SEALED_HIT_COLUMNS = ("id", "kind", "rule_id", "text", "start", "end", "ground", "severity", "explanation")
+# Hits in id order, without the ids (they are not known to the writer before the insert; any swap
+# of ids changes the order, so a clearance cannot be moved to another hit unnoticed).
+SEALED_HIT_COLUMNS = ("kind", "rule_id", "text", "start", "end", "ground", "severity", "explanation")
 
 
 class AuditError(RuntimeError):
     """The audit log or a document does not match its hash chain."""
 
 
+@functools.lru_cache(maxsize=1)
 def os_account() -> str:
     """The OS account running this process: the real uid, not $USER (anyone can set that), and the
     uid outside a user namespace (`unshare --user --map-user=…` makes getuid() say anything)."""
@@ -72,15 +76,20 @@ def row_hash(row: dict) -> str:
     return hashlib.sha256(_canonical([row.get(k) for k in AUDIT_FIELDS])).hexdigest()
 
 
-def append(conn, row: dict) -> int:
-    """Append one row to the chain; call inside the caller's write transaction (BEGIN IMMEDIATE)."""
-    last = conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+def last_row(conn) -> tuple[int, str] | None:
+    return conn.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+
+
+def append(conn, row: dict, last: tuple[int, str] | None = None) -> tuple[int, str]:
+    """Append one row to the chain; call inside the caller's write transaction (BEGIN IMMEDIATE).
+    `last` is the chain's last (id, hash) when the caller already knows it. Returns the new row's."""
+    last = last or last_row(conn)
     full = {**row, "account": row.get("account") or os_account(),
             "id": last[0] + 1 if last else 1, "prev_hash": last[1] if last else GENESIS}
     full["hash"] = row_hash(full)
     cols = ", ".join(full)
     conn.execute(f"INSERT INTO audit ({cols}) VALUES ({', '.join('?' * len(full))})", list(full.values()))
-    return full["id"]
+    return full["id"], full["hash"]
 
 
 def rechain(conn) -> int:
@@ -118,22 +127,40 @@ def verify_chain(conn) -> ChainReport:
     return ChainReport(n, prev)
 
 
+_SELECT_ITEM = f"SELECT {', '.join(map(json.dumps, SEALED_ITEM_COLUMNS))} FROM items WHERE id = ?"
+_SELECT_HITS = f"SELECT {', '.join(map(json.dumps, SEALED_HIT_COLUMNS))} FROM hits WHERE item_id = ? ORDER BY id"
+# `confidence` is REAL: an int the writer passes comes back as a float, so it is sealed as one.
+_SMALL_COLUMNS = tuple(c for c in SEALED_ITEM_COLUMNS if c not in ("text", "confidence"))
+
+
 def item_digest(conn, item_id: int) -> str | None:
-    """SHA-256 over a document's sealed columns and its hits, as stored now (None: no such item)."""
-    conn_row = conn.execute(f"SELECT {', '.join(map(json.dumps, SEALED_ITEM_COLUMNS))} FROM items WHERE id = ?",
-                            [item_id]).fetchone()
-    if conn_row is None:
+    """The seal of a document as stored now (None: no such item)."""
+    row = conn.execute(_SELECT_ITEM, [item_id]).fetchone()
+    if row is None:
         return None
-    hits = conn.execute(f"SELECT {', '.join(map(json.dumps, SEALED_HIT_COLUMNS))} FROM hits "
-                        "WHERE item_id = ? ORDER BY id", [item_id]).fetchall()
-    return hashlib.sha256(_canonical([list(conn_row), [list(h) for h in hits]])).hexdigest()
+    return digest_of(dict(zip(SEALED_ITEM_COLUMNS, row)), conn.execute(_SELECT_HITS, [item_id]).fetchall())
 
 
-def seal(conn, item_id: int, batch: str, reviewer: str, versions: tuple, note: str | None = None) -> int:
-    """Append the `classify` row that seals a stored document (inside the writer's transaction)."""
-    return append(conn, {"item_id": item_id, "batch": batch, "action": SEAL_ACTION, "reviewer": reviewer,
-                         "at": _now(), "digest": item_digest(conn, item_id), "reason": note,
-                         "model_version": versions[0], "negative_list_version": versions[1]})
+def digest_of(item: dict, hits) -> str:
+    """SHA-256 over a document's sealed columns (`item`, by name) and its hits (tuples of
+    SEALED_HIT_COLUMNS, in id order): the compact JSON array of the columns other than `text` and
+    `confidence`, `confidence` as a float, and the hits, then a NUL byte and the text in UTF-8.
+    The writer computes it from the values it inserts, a check from the row it reads."""
+    small = [[item[c] for c in _SMALL_COLUMNS], float(item["confidence"] or 0), [list(h) for h in hits]]
+    digest = hashlib.sha256(_canonical(small))
+    text = item["text"]
+    digest.update(b"\0" if text is None else b"\0s" + text.encode("utf-8"))
+    return digest.hexdigest()
+
+
+def seal(conn, item_id: int, batch: str, account: str, versions: tuple, note: str | None = None,
+         digest: str | None = None, last: tuple[int, str] | None = None, at: str | None = None) -> tuple[int, str]:
+    """Append the `classify` row that seals a stored document (inside the writer's transaction);
+    `digest` when the writer computed it from the values it inserted, else read from the database."""
+    return append(conn, {"item_id": item_id, "batch": batch, "action": SEAL_ACTION, "reviewer": account,
+                         "account": account, "at": at or _now(), "digest": digest or item_digest(conn, item_id),
+                         "reason": note, "model_version": versions[0], "negative_list_version": versions[1]},
+                  last)
 
 
 def unsealed_or_changed(conn, item_ids: list[int]) -> list[tuple[int, str]]:

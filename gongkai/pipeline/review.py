@@ -230,7 +230,7 @@ def append_audit(db, item_id, batch, action, reviewer, **values) -> int:
                           [item_id]).fetchone() if item_id is not None else (None, None)
     row = {"item_id": item_id, "batch": batch, "action": action, "reviewer": reviewer,
            "at": store.now(), "model_version": versions[0], "negative_list_version": versions[1], **values}
-    return audit.append(db.conn, row)
+    return audit.append(db.conn, row)[0]
 
 
 def _overrides_hits(state: ReviewState) -> bool:

@@ -262,6 +262,7 @@ def write_results(db: sqlite_utils.Database, batch: str, records: Sequence[Recor
             raise BatchClosed(f"batch {batch!r} was published while this run was adding to it: the remaining "
                               f"files were not added; reopen it (`gongkai batch reopen {batch} --reason ...`) "
                               f"and run classify again, or classify them into a new batch")
+        last = audit.last_row(conn)
         for record in records:
             cur = conn.execute(_INSERT_ITEM, (batch, *record.item))
             if cur.rowcount == 0:
@@ -269,8 +270,9 @@ def write_results(db: sqlite_utils.Database, batch: str, records: Sequence[Recor
             item_id = cur.lastrowid
             if record.hits:
                 conn.executemany(_INSERT_HIT, [(item_id, *hit) for hit in record.hits])
-            audit.seal(conn, item_id, batch, account, (record.item[_ITEM_INDEX["model_version"]],
-                                                       record.item[_ITEM_INDEX["negative_list_version"]]))
+            values = {"id": item_id, "batch": batch, **dict(zip(ITEM_COLUMNS, record.item))}
+            last = audit.seal(conn, item_id, batch, account, (values["model_version"], values["negative_list_version"]),
+                              digest=audit.digest_of(values, record.hits), last=last, at=values["processed_at"])
             written += 1
         conn.execute("COMMIT")
     except BaseException:
