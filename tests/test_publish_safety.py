@@ -368,3 +368,29 @@ def test_a_full_working_database_says_so_when_a_decision_is_recorded(tmp_path):
     with pytest.raises(sqlite3.OperationalError, match="database or disk is full"):
         for n in range(200):        # the last free bytes of the last page fill up first
             review.note(db, item, "王敏", "备注" * 200 + str(n))
+
+
+def test_a_schema_1_publication_database_is_upgraded_and_its_rows_replaced_on_republish(tmp_path):
+    pub = tmp_path / "pub.sqlite"
+    old = sqlite3.connect(pub)
+    old.executescript("""
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+        CREATE TABLE documents (doc_id INTEGER PRIMARY KEY, sha256 TEXT NOT NULL, batch TEXT NOT NULL,
+            title TEXT, doc_number TEXT, issuer TEXT, date TEXT, doc_type TEXT, attribute TEXT NOT NULL,
+            attribute_name TEXT NOT NULL, body TEXT, redactions TEXT NOT NULL, published_at TEXT NOT NULL);
+        INSERT INTO meta VALUES ('schema_version', '1');
+        INSERT INTO documents VALUES (7, 'aa', 'old', '旧批次的通知', NULL, NULL, NULL, NULL, 'proactive', '主动公开',
+                                      '正文', '{"count": 0, "kinds": {}}', '2026-01-01');
+        INSERT INTO documents VALUES (8, 'bb', 'b', '将被替换的通知', NULL, NULL, NULL, NULL, 'proactive', '主动公开',
+                                      '正文', '{"count": 0, "kinds": {}}', '2026-01-01');""")
+    old.commit()
+    old.close()
+    db = store.connect(tmp_path / "work.sqlite")
+    add_item(db, "b", "关于道路养护的通知\n各单位：请做好道路养护。", needs_review=False)
+    publishing.publish(db, "b", pub, "王敏")
+    conn = sqlite3.connect(pub)
+    rows = {title: (doc_id, batch) for doc_id, batch, title in conn.execute("SELECT doc_id, batch, title FROM documents")}
+    new = "关于道路养护的通知\n各单位：请做好道路养"                  # add_item's title: the first 20 characters
+    assert set(rows) == {"旧批次的通知", new}                       # the replaced v1 row of batch b is gone
+    assert rows["旧批次的通知"] == ("v1/7", "old") and rows[new][0].endswith("/1")
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
