@@ -1,10 +1,12 @@
 """The publish gate and the publication database (docs/publication-schema.md).
 
 Only `publish` writes the publication database, and only what may leave the
-building: 主动公开 rows with the body masked (区分处理, 条例第三十七条),
+building: 主动公开 rows with every column masked (区分处理, 条例第三十七条),
 依申请公开 rows as catalogue entries without a body, nothing of 不予公开.
-Publishing freezes the batch; republishing is idempotent and, after a
-reopen, replaces the batch's rows in one transaction.
+The order matters: freeze (with the gate check, one transaction), verify the
+audit chain and the seals, build and check the rows (guard.py), write, record.
+Republishing is idempotent and, after a reopen, replaces the batch's rows in
+one transaction; rows of other working databases are never touched.
 """
 from __future__ import annotations
 
