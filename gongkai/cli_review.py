@@ -169,7 +169,8 @@ def review_history(item_id: int = typer.Argument(...), db: Path = DB, as_json: b
     for col in ("#", "when", "who", "action", "from → to", "ground", "reason", "model / list"):
         table.add_column(col, overflow="fold")
     for r in rows:
-        table.add_row(str(r["id"]), r["at"], r["reviewer"], r["action"],
+        who = r["reviewer"] if r.get("account") in (None, r["reviewer"]) else f"{r['reviewer']} (OS account {r['account']})"
+        table.add_row(str(r["id"]), r["at"], who, r["action"],
                       f"{r['from_attribute'] or ''} → {r['to_attribute'] or ''}", r["ground"] or "",
                       r["reason"] or "", f"{r['model_version'] or ''} / {(r['negative_list_version'] or '')[:12]}")
     console().print(table)
