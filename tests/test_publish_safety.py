@@ -66,6 +66,21 @@ def test_every_occurrence_of_a_flagged_value_is_masked_in_every_column(penalty_d
     assert body.count("吴某某") == 5 and "33*************415" in body and "138****1346" in body
 
 
+def test_spaced_mobiles_and_full_width_at_mails_are_masked_in_the_publication(tmp_path):
+    box, db, pub = tmp_path / "inbox", tmp_path / "work.sqlite", tmp_path / "pub.sqlite"
+    make_txt(box / "notice.txt", "临江市民政局\n关于临时救助申领的通知\n各街道：\n申领人（联系电话：1381 2345 678，"
+             "电子邮箱：wudehou1958＠163.com）已提交材料，请于本周内核实。\n临江市民政局\n2026年11月20日", "utf-8")
+    run("classify", str(box), "--db", str(db), "--batch", "b1", "--workers", "1")
+    item = json.loads(run("export", "--db", str(db)).stdout.splitlines()[0])
+    assert {"mobile", "email"} <= {h["kind"] for h in item["hits"]}
+    run("review", "decide", str(item["id"]), "--db", str(db), "--attribute", "proactive", "--reason", "依法公开")
+    run("publish", "--db", str(db), "--batch", "b1", "--out", str(pub))
+    cells = columns(pub)
+    assert any(c == "body" for c, _ in cells)
+    for column, value in cells:
+        assert "13812345678" not in digits(value) and "wudehou1958" not in value, (column, value)
+
+
 def test_the_last_line_of_defence_blocks_a_secrecy_mark_no_reviewer_saw(tmp_path):
     # as an older gongkai might have stored it: no hit recorded, no review needed
     db = store.connect(tmp_path / "work.sqlite")
@@ -270,7 +285,32 @@ def test_a_schema_2_database_is_upgraded_with_its_audit_chained_and_documents_se
     conn.close()
     verify = run("audit", "verify", "--db", str(path))
     assert "4 row(s)" in verify.stdout and "1 document(s) match their seals" in verify.stdout
-    assert store.schema_version(store.connect(path)) == store.SCHEMA_VERSION
+    db = store.connect(path)
+    assert store.schema_version(db) == store.SCHEMA_VERSION
+    assert db.execute("SELECT item_id, path FROM item_paths").fetchall() == [(1, "/x.txt")]
+
+
+def test_a_schema_3_database_keeps_its_paths_and_superseded_items_through_the_upgrade(tmp_path):
+    # schema 3 as the ingest work left it: item_paths and superseded, an audit without the chain
+    path, pub = tmp_path / "v3.sqlite", tmp_path / "pub.sqlite"
+    conn = sqlite3.connect(path)
+    for step in store.MIGRATIONS[:3]:
+        conn.executescript(step)
+    conn.execute("INSERT INTO meta VALUES ('schema_version', '3')")
+    conn.execute("INSERT INTO batches (name, created_at) VALUES ('b', '2026-11-01T00:00:00+00:00')")
+    for sha, text in (("aa", "关于道路养护的通知（初稿）"), ("bb", "关于道路养护的通知")):
+        conn.execute("INSERT INTO items (batch, sha256, path, status, processed_at, text, title, needs_review, "
+                     "proposed_attribute) VALUES ('b', ?, '/in/notice.txt', 'ok', '2026-11-01', ?, ?, 0, "
+                     "'proactive')", [sha, text, text])
+    conn.executescript("INSERT INTO item_paths VALUES (1, CAST('/in/notice.txt' AS BLOB), '/in/notice.txt', 'x'), "
+                       "(2, CAST('/in/notice.txt' AS BLOB), '/in/notice.txt', 'y');"
+                       "INSERT INTO superseded VALUES (1, 2, CAST('/in/notice.txt' AS BLOB), '/in/notice.txt', 'y', 0);")
+    conn.commit()
+    conn.close()
+    assert "2 document(s) match their seals" in run("audit", "verify", "--db", str(path)).stdout
+    run("publish", "--db", str(path), "--batch", "b", "--out", str(pub))
+    assert sqlite3.connect(pub).execute("SELECT sha256 FROM documents").fetchall() == [("bb",)]
+    assert sqlite3.connect(path).execute("SELECT item_id, by_item FROM superseded").fetchall() == [(1, 2)]
 
 
 # --- 7: the publication database cannot be confused ---------------------------------------------

@@ -23,8 +23,8 @@ AUDIT_FIELDS = ("id", "item_id", "batch", "action", "reviewer", "account", "at",
                 "to_attribute", "reason", "ground", "hit_id", "ref_id", "session", "model_version",
                 "negative_list_version", "digest", "prev_hash")
 SEAL_ACTION = "classify"
-# The item columns a seal covers (schema 3). Fixed here, so a column added later does not change
-# the digest of documents sealed before it.
+# The item columns a seal covers (schema 4; item_paths and superseded are not sealed). Fixed here,
+# so a column added later does not change the digest of documents sealed before it.
 SEALED_ITEM_COLUMNS = (
     "id", "batch", "sha256", "path", "size", "format", "status", "error", "pages", "chars", "encoding",
     "flags", "text", "title", "doc_number", "issuer", "date", "doc_type", "secrecy", "urgency",
@@ -93,7 +93,7 @@ def append(conn, row: dict, last: tuple[int, str] | None = None) -> tuple[int, s
 
 
 def rechain(conn) -> int:
-    """Compute prev_hash and hash for every row in id order (the schema-3 upgrade); returns rows."""
+    """Compute prev_hash and hash for every row in id order (the schema-4 upgrade); returns rows."""
     names = [d[1] for d in conn.execute("PRAGMA table_info(audit)")]
     prev, n = GENESIS, 0
     for values in conn.execute("SELECT * FROM audit ORDER BY id").fetchall():

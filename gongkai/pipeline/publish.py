@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gongkai.pipeline import audit, review, store
+from gongkai.pipeline import audit, review, store, superseded
 from gongkai.pipeline.guard import Blocked, Guard
 from gongkai.records import ATTRIBUTES
 
@@ -73,7 +73,8 @@ def publish(db, batch: str, out: str | Path, reviewer: str, convention=None) -> 
     """Open the gate if every reviewed item is decided; write the batch; freeze it.
 
     The gate check and the freeze are one transaction: a decision either lands before
-    it (and is honoured, every final state is read after the freeze) or is refused.
+    it (and is honoured, every final state is read after the freeze) or is refused. Superseded
+    items no reviewer kept are left out (superseded.py): the newer item stands in for them.
     """
     out, working = Path(out), _working_path(db)
     _check_out(working, out)
@@ -85,7 +86,8 @@ def publish(db, batch: str, out: str | Path, reviewer: str, convention=None) -> 
             raise
         try:
             _check_integrity(db, batch)
-            rows, withheld = _publication_rows(db, batch, convention)
+            left_out = superseded.unkept(db, batch)     # no `keep` can land while the batch is closed
+            rows, withheld = _publication_rows(db, batch, convention, left_out)
             changed = _write_publication(out, store.db_id(db), batch, rows, db.conn)
             _freeze(db, batch, reviewer, rows)
         except BaseException:
@@ -144,7 +146,8 @@ def _close(db, batch: str) -> int:
         row = db.execute("SELECT frozen, published_at FROM batches WHERE name = ?", [batch]).fetchone()
         if not row:
             raise ValueError(f"no batch named {batch!r} in this database")
-        waiting = review.pending(db, batch)
+        left_out = superseded.unkept(db, batch)      # its file changed since; the newer item stands in
+        waiting = [(item, state) for item, state in review.pending(db, batch) if item["id"] not in left_out]
         if waiting:
             raise PublishRefused(batch, waiting)
         db.conn.execute("UPDATE batches SET frozen = ? WHERE name = ?", [review.PUBLISHING, batch])
@@ -176,8 +179,8 @@ def _check_integrity(db, batch: str) -> None:
         raise PublishBlocked(f"document {item_id} {why}{more}; publish refused")
 
 
-def _publication_rows(db, batch: str, convention) -> tuple[dict[int, dict], int]:
-    items = list(db.query("SELECT * FROM items WHERE batch = ? ORDER BY id", [batch]))
+def _publication_rows(db, batch: str, convention, left_out=frozenset()) -> tuple[dict[int, dict], int]:
+    items = [i for i in db.query("SELECT * FROM items WHERE batch = ? ORDER BY id", [batch]) if i["id"] not in left_out]
     ids = [i["id"] for i in items]
     states = review.final_states(db, ids)
     hits = store.hits_for(db, ids)
