@@ -6,6 +6,7 @@ libraries (spaCy, pdfplumber) are imported inside the commands, so
 """
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Optional
@@ -47,7 +48,7 @@ def guarded(fn):
             return fn(*args, **kwargs)
         except typer.Exit:
             raise
-        except (ValueError, RuntimeError, KeyError, OSError) as exc:
+        except (ValueError, RuntimeError, KeyError, OSError, sqlite3.Error) as exc:   # e.g. database or disk is full
             fail(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
         except Exception as exc:  # a bug: still one line, details behind --verbose
             fail(f"{type(exc).__name__}: {exc} (run with --verbose for details)")
