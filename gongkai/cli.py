@@ -85,10 +85,10 @@ def classify(
     if no_default_list and not negative_list:
         fail("--no-default-negative-list needs at least one --negative-list FILE")
     workers = workers or os.cpu_count() or 1
-    _load_list_or_fail(negative_list, include_default=not no_default_list)  # refuse a bad list up front
+    neglist = _load_list_or_fail(negative_list, include_default=not no_default_list)  # refuse a bad list up front
     settings = Settings(model_path=str(model) if model else None,
                         negative_lists=tuple(str(p) for p in negative_list),
-                        include_default_list=not no_default_list)
+                        include_default_list=not no_default_list, loaded_list=neglist)
     total = count_files([str(p) for p in paths])
     summary = _run_with_progress(paths, db, batch, settings, workers, total)
     counts = batch_counts(connect(db), batch)

@@ -21,6 +21,9 @@ class Settings:
     negative_lists: tuple[str, ...] = ()        # office lists, on top of (or instead of) the default
     include_default_list: bool = True
     limits: Limits = DEFAULT_LIMITS
+    # The lists above as the parent already loaded and checked them: a worker then neither reads nor
+    # checks them again (a third of its start-up). Not part of the settings' identity.
+    loaded_list: object = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -54,8 +57,8 @@ def load_resources(settings: Settings, with_model: bool = True) -> Resources:
     from gongkai.pipeline.detect import DetectConfig, registry
     from gongkai.pipeline.detect.negative_list import load_negative_list
 
-    neglist = load_negative_list([Path(p) for p in settings.negative_lists],
-                                 include_default=settings.include_default_list)
+    neglist = settings.loaded_list or load_negative_list([Path(p) for p in settings.negative_lists],
+                                                         include_default=settings.include_default_list)
     detectors = registry.build(DetectConfig(negative_list=neglist))
     classifier = load_classifier(settings.model_path) if with_model else None
     return Resources(settings=settings, detectors=detectors, classifier=classifier,
