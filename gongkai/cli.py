@@ -70,13 +70,26 @@ def classify(
     negative_list: list[Path] = typer.Option([], "--negative-list", help="An office negative list (repeatable)."),
     no_default_list: bool = typer.Option(False, "--no-default-negative-list",
                                          help="Use only the --negative-list files, not the shipped default list."),
+    engine: str = typer.Option("local", "--engine", help="local (a pool of worker processes) or ray."),
+    address: Optional[str] = typer.Option(None, "--address",
+                                          help="With --engine ray: join this cluster (HOST:PORT); default: "
+                                               "start a local Ray runtime."),
+    shared_fs: bool = typer.Option(False, "--shared-fs", help="With --engine ray: tasks read the paths "
+                                   "themselves (every node sees them); default: the driver sends the bytes."),
+    in_flight: int = typer.Option(0, "--in-flight", help="With --engine ray: at most this many documents "
+                                  "submitted and not yet written (default: 4 per CPU of the cluster)."),
 ) -> None:
     """Read, extract, detect and classify every file into the working database."""
     import os
 
-    from gongkai.pipeline.runner import start_forkserver
+    if engine not in ("local", "ray"):
+        fail(f"--engine must be local or ray, not {engine!r}")
+    if engine == "local" and (address or shared_fs or in_flight):
+        fail("--address, --shared-fs and --in-flight need --engine ray")
+    if engine == "local":
+        from gongkai.pipeline.runner import start_forkserver
 
-    start_forkserver()  # first: its imports (spaCy) overlap everything below
+        start_forkserver()  # first: its imports (spaCy) overlap everything below
 
     from gongkai.pipeline.batch import batch_counts, count_files
     from gongkai.pipeline.process import Settings
@@ -90,7 +103,8 @@ def classify(
                         negative_lists=tuple(str(p) for p in negative_list),
                         include_default_list=not no_default_list, loaded_list=neglist)
     total = count_files([str(p) for p in paths])
-    summary = _run_with_progress(paths, db, batch, settings, workers, total)
+    runner = _ray_engine(address, shared_fs, in_flight, workers) if engine == "ray" else None
+    summary = _run_with_progress(paths, db, batch, settings, workers, total, runner)
     counts = batch_counts(connect(db), batch)
     _print_summary(summary, counts)
 
@@ -107,7 +121,14 @@ def _load_list_or_fail(files, include_default: bool):
         fail(f"negative list refused: {exc}")
 
 
-def _run_with_progress(paths, db, batch, settings, workers, total):
+def _ray_engine(address, shared_fs: bool, in_flight: int, workers: int):
+    from gongkai.pipeline.engine_ray import RayEngine, RayOptions, import_ray
+
+    import_ray()  # not installed: one line with the install command, before any work
+    return RayEngine(RayOptions(address=address, shared_fs=shared_fs, in_flight=in_flight, local_cpus=workers))
+
+
+def _run_with_progress(paths, db, batch, settings, workers, total, engine=None):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from gongkai.pipeline.batch import classify_batch
@@ -116,7 +137,7 @@ def _run_with_progress(paths, db, batch, settings, workers, total):
                   console=console(), transient=True, disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task("files", total=total)
         return classify_batch([str(p) for p in paths], db, batch, settings, workers=workers,
-                              on_result=lambda: bar.advance(task))
+                              on_result=lambda: bar.advance(task), engine=engine)
 
 
 def _print_summary(summary, counts) -> None:

@@ -40,6 +40,7 @@ class Task:
     path: str
     sha256: str | None        # known when the parent hashed the file (a batch with items); else the worker's
     size: int
+    data: bytes | None = None  # the file's bytes, when the parent sends them (Ray without a shared file system)
 
 
 def file_sha256(path: str) -> str:
@@ -83,13 +84,18 @@ def run_task(task: Task, res: Resources) -> DocumentResult:
     try:
         if task.size > limit:       # hashed in blocks, never read whole
             reason = f"too large: {task.size / 2**20:.0f} MB over the {limit / 2**20:.0f} MB limit"
-            return process_parsed(_error(task.path, reason), task.path, file_sha256(task.path), task.size, res)
-        with open(task.path, "rb") as fh:
-            data = fh.read()
+            sha = task.sha256 or file_sha256(task.path)
+            return process_parsed(_error(task.path, reason), task.path, sha, task.size, res)
+        data = task.data if task.data is not None else _read(task.path)
     except OSError as exc:
         return DocumentResult(path=task.path, sha256=None, size=task.size,
                               parsed=_error(task.path, f"cannot read: {exc.strerror or exc}"))
     return process_document(data, task.path, hashlib.sha256(data).hexdigest(), res)
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
 
 
 def _error(path: str, reason: str) -> ParsedDoc:
