@@ -20,8 +20,10 @@ from .garble import page_garble, visible_count
 from .normalize import clean_text
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-# Characters sampled when scoring a Chinese decoding: enough to decide, cheap on 100 MB files.
-SCORE_SAMPLE = 4000
+# Han characters sampled when scoring a Chinese decoding: a right decoding has ~95 % common
+# characters, a wrong one well under 60 %, so a thousand decide; cheap on 100 MB files.
+SCORE_SAMPLE = 1000
+GARBLE_SAMPLE = 16000     # characters checked for garbage
 MIN_COMMON_SHARE = 0.6
 GARBAGE = "text is garbled: no known encoding gives readable text (tried UTF-8, UTF-16, GB18030, Big5)"
 EMPTY = "no text (the file holds only whitespace)"
@@ -29,7 +31,7 @@ EMPTY = "no text (the file holds only whitespace)"
 
 def parse_txt(data: bytes, limits: Limits, deadline: float) -> ParsedDoc:
     text, encoding = decode(data)
-    if text is None or page_garble(text[: SCORE_SAMPLE * 4]) is not None:
+    if text is None or page_garble(text[:GARBLE_SAMPLE]) is not None:
         raise Unreadable(GARBAGE)
     text = clean_text(text)
     if not visible_count(text):
@@ -75,7 +77,7 @@ def common_share(text: str, common: re.Pattern) -> float:
     (1.0 for text without Han). Both steps are regex substitutions: no per-character Python."""
     han = _NOT_HAN.sub("", text[: SCORE_SAMPLE * 2])[:SCORE_SAMPLE]
     if not han:
-        return 1.0 if page_garble(text[:SCORE_SAMPLE]) is None else 0.0
+        return 1.0 if page_garble(text[:GARBLE_SAMPLE // 4]) is None else 0.0
     return (len(han) - len(common.sub("", han))) / len(han)
 
 
