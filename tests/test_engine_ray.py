@@ -106,3 +106,27 @@ def test_a_killed_driver_resumes_without_duplicates_or_half_rows(cluster, tmp_pa
     q = "SELECT i.sha256, i.proposed_attribute, COUNT(h.id) FROM items i LEFT JOIN hits h ON h.item_id = i.id " \
         "GROUP BY i.sha256"
     assert sorted(conn.execute(q).fetchall()) == sorted(sqlite3.connect(fresh).execute(q).fetchall())
+
+
+def hang_on_marked(task, res):
+    """run_task, except that a document saying HANG never finishes (a parser stuck in C)."""
+    data = task.data if task.data is not None else Path(task.path).read_bytes()
+    if b"HANG" in data:
+        time.sleep(600)
+    return run_task(task, res)
+
+
+def test_a_hung_task_is_cancelled_recorded_and_the_batch_goes_on(cluster, tmp_path):
+    from gongkai.config import Limits
+
+    box = tmp_path / "box"
+    for i in range(4):
+        make_txt(box / f"d{i}.txt", NOTICE.replace("12号", f"{i + 50}号"), "utf-8")
+    make_txt(box / "stuck.txt", NOTICE.replace("12号", "60号") + "\nHANG", "utf-8")
+    settings = Settings(limits=Limits(file_timeout_s=1.0))
+    db = tmp_path / "w.sqlite"
+    summary = classify_batch([str(box)], db, "b", settings, engine=RayEngine(RayOptions(in_flight=2), work=hang_on_marked))
+    rows = dict(sqlite3.connect(db).execute("SELECT path, status || ': ' || coalesce(error, '') FROM items"))
+    assert summary.processed == 5
+    assert rows.pop(str(box / "stuck.txt")) == "error: took longer than the per-file time limit (1 s); stopped"
+    assert set(rows.values()) == {"ok: "}

@@ -149,7 +149,8 @@ class RayEngine:
         now = time.monotonic()
         for ref, (task, sent) in inflight.items():
             if now - sent > overdue:
-                ray.cancel(ref, force=True)      # kills the worker; the next wait returns the ref
+                ray.cancel(ref, force=True)      # kills the worker; a later wait returns the ref
+                inflight[ref] = (task, math.inf)  # cancelled once
 
     @staticmethod
     def _outcome(ray, ref, task: Task, pack: Callable, settings: Settings):
