@@ -125,7 +125,9 @@ def test_a_hung_task_is_cancelled_recorded_and_the_batch_goes_on(cluster, tmp_pa
     make_txt(box / "stuck.txt", NOTICE.replace("12号", "60号") + "\nHANG", "utf-8")
     settings = Settings(limits=Limits(file_timeout_s=1.0))
     db = tmp_path / "w.sqlite"
-    summary = classify_batch([str(box)], db, "b", settings, engine=RayEngine(RayOptions(in_flight=2), work=hang_on_marked))
+    # hung after 30 s: far beyond what the others take, fresh workers loading the model included
+    engine = RayEngine(RayOptions(in_flight=2, hung_after_s=30), work=hang_on_marked)
+    summary = classify_batch([str(box)], db, "b", settings, engine=engine)
     rows = dict(sqlite3.connect(db).execute("SELECT path, status || ': ' || coalesce(error, '') FROM items"))
     assert summary.processed == 5
     assert rows.pop(str(box / "stuck.txt")) == "error: took longer than the per-file time limit (1 s); stopped"

@@ -10,7 +10,8 @@ one the local pool writes, and a killed driver resumes the same way.
 
 Ray retries a task whose worker process or node died once, on whichever worker the cluster
 gives it; a document that kills its worker twice is recorded `error` with the reason. A
-hung parser is force-cancelled (its worker killed) once no queueing can explain the wait.
+hung parser is force-cancelled (its worker killed) once neither queueing nor a worker's start
+can explain the wait.
 Why tasks and not Ray Data: docs/scaling.md (measured).
 """
 from __future__ import annotations
@@ -28,6 +29,9 @@ from gongkai.pipeline.runner import GRACE_S, Task, _error, _read, _unprocessed, 
 
 INSTALL_HINT = "the Ray engine needs Ray: pip install 'gongkai[ray]' (or make install-ray)"
 PER_CPU = 4            # default tasks in flight per CPU of the cluster
+# A task's time includes starting its Ray worker when the cluster starts a fresh one (Python,
+# spaCy, the model): allowed on top of the wait in the queue before a task counts as hung.
+WORKER_START_S = 120.0
 CRASHED_TWICE = "the parser crashed its worker twice (Ray worker process or node died); not retried again"
 
 
@@ -37,6 +41,7 @@ class RayOptions:
     shared_fs: bool = False          # tasks read the paths themselves; else the driver sends the bytes
     in_flight: int = 0               # tasks submitted and not yet written; 0: PER_CPU per CPU of the cluster
     local_cpus: int | None = None    # CPUs of a local runtime (None: all of this machine's)
+    hung_after_s: float | None = None  # force-cancel a task this long after submission (None: see _run)
 
 
 class RayMissing(RuntimeError):
@@ -100,8 +105,10 @@ class RayEngine:
         shared = [ref.hex(), ref]
         cpus = max(ray.cluster_resources().get("CPU", 1), 1)
         limit = self.options.in_flight or max(int(PER_CPU * cpus), 2)
-        # a task waits behind at most limit/cpus others of at most the time limit each
-        overdue = (math.ceil(limit / cpus) + 1) * (settings.limits.file_timeout_s + GRACE_S)
+        # a task waits behind at most limit/cpus others of at most the time limit each, and may
+        # start a fresh worker
+        overdue = self.options.hung_after_s or (
+            (math.ceil(limit / cpus) + 1) * (settings.limits.file_timeout_s + GRACE_S) + WORKER_START_S)
         inflight: dict = {}                     # ObjectRef → (Task, when submitted)
         ready: dict[int, object] = {}           # seq → packed result, waiting for an earlier one
         source, next_seq, exhausted = iter(tasks), 0, False
