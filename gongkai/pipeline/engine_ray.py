@@ -24,8 +24,10 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
-from gongkai.pipeline.process import DocumentResult, Resources, Settings, load_resources
-from gongkai.pipeline.runner import GRACE_S, Task, _error, _read, _unprocessed, file_sha256, run_task
+from gongkai.pipeline.ingest import files
+from gongkai.pipeline.ingest.files import hash_file, read_file
+from gongkai.pipeline.process import Resources, Settings, load_resources
+from gongkai.pipeline.runner import GRACE_S, Task, _unprocessed, error_result, run_task
 
 INSTALL_HINT = "the Ray engine needs Ray: pip install 'gongkai[ray]' (or make install-ray)"
 PER_CPU = 4            # default tasks in flight per CPU of the cluster
@@ -118,10 +120,10 @@ class RayEngine:
                 if task is None:
                     exhausted = True
                     break
-                sent = self._prepare(task, settings, pack)
+                sent = task.ready if task.ready is not None else self._prepare(task, settings, pack)
                 if isinstance(sent, Task):
                     inflight[remote.remote(sent, shared, pack, self.work)] = (sent, time.monotonic())
-                else:                           # the driver could not read it: nothing to send
+                else:                           # a row made without a read, or the driver could not read it
                     ready[task.seq] = sent
             while next_seq in ready:
                 yield ready.pop(next_seq)
@@ -136,13 +138,13 @@ class RayEngine:
         """The task as sent: with the file's bytes unless the file system is shared."""
         if self.options.shared_fs:
             return task
+        follow, limits = settings.follow_symlinks, settings.limits
         try:
-            if task.size > settings.limits.max_file_bytes:    # never read whole: hashed here in blocks
-                return replace(task, sha256=task.sha256 or file_sha256(task.path))
-            data = _read(task.path)
+            if task.size > limits.max_file_bytes:    # never read whole: hashed here in blocks
+                return replace(task, sha256=task.sha256 or hash_file(task.path, follow, limits.file_timeout_s))
+            data = read_file(task.path, follow)
         except OSError as exc:
-            return pack(DocumentResult(path=task.path, sha256=None, size=task.size,
-                                       parsed=_error(task.path, f"cannot read: {exc.strerror or exc}")))
+            return pack(error_result(task.path, files.reason(exc), task.size))
         return replace(task, size=len(data), data=data)
 
     def _collect(self, ray, inflight: dict, ready: dict, pack: Callable, overdue: float,
@@ -172,7 +174,7 @@ class RayEngine:
             reason = f"Ray could not run the task: {str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__}"
         if task.data is not None and task.sha256 is None:
             task = replace(task, sha256=hashlib.sha256(task.data).hexdigest())
-        return pack(_unprocessed(replace(task, data=None), reason))
+        return pack(_unprocessed(replace(task, data=None), reason, settings))
 
 
 def connect(ray, options: RayOptions) -> bool:
