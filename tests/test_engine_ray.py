@@ -52,10 +52,24 @@ def test_ray_and_the_local_pool_write_the_same_records(built_batch, model_dir, c
         assert _exported(tmp_path / f"{name}.sqlite") == pool, name
 
 
+def _inbox(tmp_path: Path, plain: int, marked: dict[str, str]) -> Path:
+    """`plain` distinct notices d0.txt…, and one notice per name in `marked` ending with its marker line."""
+    box = tmp_path / "box"
+    for i in range(plain):
+        make_txt(box / f"d{i}.txt", NOTICE.replace("12号", f"{i + 20}号"), "utf-8")
+    for k, (name, marker) in enumerate(marked.items()):
+        make_txt(box / name, NOTICE.replace("12号", f"{k + 60}号") + "\n" + marker, "utf-8")
+    return box
+
+
+def _bytes(task) -> bytes:
+    return task.data if task.data is not None else Path(task.path).read_bytes()
+
+
 def crash_on_marked(task, res):
     """run_task, except that a document saying CRASH kills its worker process every time, and one
     saying CRASH-ONCE the first time only (a flag file beside it remembers)."""
-    data = task.data if task.data is not None else Path(task.path).read_bytes()
+    data = _bytes(task)
     flag = Path(task.path + ".crashed")
     if b"CRASH-ALWAYS" in data or (b"CRASH-ONCE" in data and not flag.exists()):
         flag.touch()
@@ -64,11 +78,7 @@ def crash_on_marked(task, res):
 
 
 def test_a_killed_task_is_retried_and_a_document_that_kills_twice_is_an_error(cluster, tmp_path):
-    box = tmp_path / "box"
-    for i in range(6):
-        make_txt(box / f"d{i}.txt", NOTICE.replace("12号", f"{i + 20}号"), "utf-8")
-    make_txt(box / "once.txt", NOTICE.replace("12号", "40号") + "\nCRASH-ONCE", "utf-8")
-    make_txt(box / "always.txt", NOTICE.replace("12号", "41号") + "\nCRASH-ALWAYS", "utf-8")
+    box = _inbox(tmp_path, 6, {"once.txt": "CRASH-ONCE", "always.txt": "CRASH-ALWAYS"})
     db = tmp_path / "w.sqlite"
     summary = classify_batch([str(box)], db, "b", Settings(), engine=RayEngine(RayOptions(), work=crash_on_marked))
     assert summary.processed == 8
@@ -110,8 +120,7 @@ def test_a_killed_driver_resumes_without_duplicates_or_half_rows(cluster, tmp_pa
 
 def hang_on_marked(task, res):
     """run_task, except that a document saying HANG never finishes (a parser stuck in C)."""
-    data = task.data if task.data is not None else Path(task.path).read_bytes()
-    if b"HANG" in data:
+    if b"HANG" in _bytes(task):
         time.sleep(600)
     return run_task(task, res)
 
@@ -119,10 +128,7 @@ def hang_on_marked(task, res):
 def test_a_hung_task_is_cancelled_recorded_and_the_batch_goes_on(cluster, tmp_path):
     from gongkai.config import Limits
 
-    box = tmp_path / "box"
-    for i in range(4):
-        make_txt(box / f"d{i}.txt", NOTICE.replace("12号", f"{i + 50}号"), "utf-8")
-    make_txt(box / "stuck.txt", NOTICE.replace("12号", "60号") + "\nHANG", "utf-8")
+    box = _inbox(tmp_path, 4, {"stuck.txt": "HANG"})
     settings = Settings(limits=Limits(file_timeout_s=1.0))
     db = tmp_path / "w.sqlite"
     # hung after 30 s: far beyond what the others take, fresh workers loading the model included
