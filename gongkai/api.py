@@ -21,22 +21,27 @@ class ClassifyResult:
 
 def classify(paths: list[Path], db: Path, batch: str, settings, workers: int = 1,
              on_total: Callable[[int], None] | None = None,
-             on_result: Callable[[], None] | None = None) -> ClassifyResult:
+             on_result: Callable[[], None] | None = None, engine: Callable | None = None) -> ClassifyResult:
     """Check the model and the lists up front, then read, extract, detect and classify every file.
 
     Raises ModelError when no model can be loaded (every document would otherwise go to review
     for want of a proposal) and NegativeListError for a malformed list, before anything is written.
+    `engine` runs the documents elsewhere (gongkai.pipeline.engine_ray.RayEngine); default: the local pool.
     """
+    import dataclasses
+
     from gongkai.pipeline.batch import batch_counts, classify_batch, count_files
     from gongkai.pipeline.classify.model import require_model
     from gongkai.pipeline.detect.negative_list import load_negative_list
     from gongkai.pipeline.store import connect
 
     require_model(settings.model_path)
-    load_negative_list([Path(p) for p in settings.negative_lists], include_default=settings.include_default_list)
+    neglist = load_negative_list([Path(p) for p in settings.negative_lists], include_default=settings.include_default_list)
+    settings = dataclasses.replace(settings, loaded_list=neglist)   # workers take it as checked here
     if on_total:
         on_total(count_files([str(p) for p in paths], settings.follow_symlinks))
-    summary = classify_batch([str(p) for p in paths], db, batch, settings, workers=workers, on_result=on_result)
+    summary = classify_batch([str(p) for p in paths], db, batch, settings, workers=workers, on_result=on_result,
+                             engine=engine)
     return ClassifyResult(summary, batch_counts(connect(db), batch))
 
 
@@ -167,3 +172,30 @@ def _row(item: dict, st) -> dict:
 def _state_matches(state: str, label: str, item: dict) -> bool:
     return {"pending": label == "pending", "decided": label == "decided",
             "awaiting": label == "awaits second reviewer", "unread": item["status"] != "ok"}[state]
+
+
+# --- audit verify --------------------------------------------------------------------------------
+
+@dataclass
+class AuditCheck:
+    rows: int                 # rows in the audit chain
+    head: str                 # the last row's hash
+    documents: int            # documents whose seal was checked
+    problem: str | None       # the first broken row or changed document, in one line; None when intact
+
+
+def audit_verify(db) -> AuditCheck:
+    """Walk the audit log's hash chain, then check every document against its seal."""
+    from gongkai.pipeline import audit
+
+    conn = db.conn
+    chain = audit.verify_chain(conn)
+    ids = [r[0] for r in conn.execute("SELECT id FROM items ORDER BY id")]
+    if chain.broken:
+        return AuditCheck(chain.rows, chain.head, len(ids), chain.broken)
+    changed = audit.unsealed_or_changed(conn, ids)
+    problem = None
+    if changed:
+        item_id, why = changed[0]
+        problem = f"document {item_id} {why}" + (f" (and {len(changed) - 1} more)" if len(changed) > 1 else "")
+    return AuditCheck(chain.rows, chain.head, len(ids), problem)

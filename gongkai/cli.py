@@ -6,6 +6,7 @@ libraries (spaCy, pdfplumber) are imported inside the commands, so
 """
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Optional
@@ -52,7 +53,7 @@ def guarded(fn):
             raise
         except BrokenPipeError:
             raise typer.Exit(_pipe_closed()) from None
-        except (ValueError, RuntimeError, KeyError, OSError) as exc:
+        except (ValueError, RuntimeError, KeyError, OSError, sqlite3.Error) as exc:   # e.g. database or disk is full
             fail(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
         except Exception as exc:  # a bug: still one line, details behind --verbose
             fail(f"{type(exc).__name__}: {exc} (run with --verbose for details)")
@@ -130,6 +131,14 @@ def classify(
     max_memory: str = typer.Option("2G", "--max-memory",
                                    help="Memory ceiling of each worker, e.g. 2G or 1500M; a file needing more "
                                         "is `error: too much memory`."),
+    engine: str = typer.Option("local", "--engine", help="local (a pool of worker processes) or ray."),
+    address: Optional[str] = typer.Option(None, "--address",
+                                          help="With --engine ray: join this cluster (HOST:PORT); default: "
+                                               "start a local Ray runtime."),
+    shared_fs: bool = typer.Option(False, "--shared-fs", help="With --engine ray: tasks read the paths "
+                                   "themselves (every node sees them); default: the driver sends the bytes."),
+    in_flight: int = typer.Option(0, "--in-flight", help="With --engine ray: at most this many documents "
+                                  "submitted and not yet written (default: 4 per CPU of the cluster)."),
 ) -> None:
     """Read, extract, detect and classify every file into the working database.
 
@@ -142,9 +151,14 @@ def classify(
     import dataclasses
     import os
 
-    from gongkai.pipeline.runner import start_forkserver
+    if engine not in ("local", "ray"):
+        fail(f"--engine must be local or ray, not {engine!r}")
+    if engine == "local" and (address or shared_fs or in_flight):
+        fail("--address, --shared-fs and --in-flight need --engine ray")
+    if engine == "local":
+        from gongkai.pipeline.runner import start_forkserver
 
-    start_forkserver()  # first: its imports (spaCy) overlap everything below
+        start_forkserver()  # first: its imports (spaCy) overlap everything below
 
     from gongkai import api
     from gongkai.config import DEFAULT_LIMITS, MIN_MEMORY_BYTES, parse_size
@@ -161,10 +175,12 @@ def classify(
                         negative_lists=tuple(str(p) for p in negative_list),
                         include_default_list=not no_default_list, follow_symlinks=follow_symlinks,
                         limits=dataclasses.replace(DEFAULT_LIMITS, max_memory_bytes=memory))
+    workers = workers or os.cpu_count() or 1
+    runner = _ray_engine(address, shared_fs, in_flight, workers) if engine == "ray" else None
     with _progress() as (on_total, on_result):
         try:
-            result = api.classify(paths, db, batch, settings, workers=workers or os.cpu_count() or 1,
-                                  on_total=on_total, on_result=on_result)
+            result = api.classify(paths, db, batch, settings, workers=workers,
+                                  on_total=on_total, on_result=on_result, engine=runner)
         except NegativeListError as exc:
             _list_refused(exc)
     _print_summary(result.summary, result.counts)
@@ -175,6 +191,13 @@ def _list_refused(exc) -> None:
     for problem in exc.problems:
         typer.echo(f"{problem.file or ''}:{problem.line}: {problem.message}", err=True)
     fail(f"negative list refused: {exc}")
+
+
+def _ray_engine(address, shared_fs: bool, in_flight: int, workers: int):
+    from gongkai.pipeline.engine_ray import RayEngine, RayOptions, import_ray
+
+    import_ray()  # not installed: one line with the install command, before any work
+    return RayEngine(RayOptions(address=address, shared_fs=shared_fs, in_flight=in_flight, local_cpus=workers))
 
 
 def _progress():

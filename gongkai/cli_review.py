@@ -22,6 +22,7 @@ for a confirmation and a reason), s skip, u undo, n note, f filter, t full text 
 review_app = typer.Typer(help=QUEUE_HELP, short_help="Confidentiality review (公开前保密审查).",
                          invoke_without_command=True, **PLAIN)
 batch_app = typer.Typer(help="Manage batches.", no_args_is_help=True, **PLAIN)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True, **PLAIN)
 
 DB = typer.Option(..., "--db", help="The working SQLite database.")
 REVIEWER = typer.Option(None, "--reviewer", help="Your name (default: $GONGKAI_REVIEWER, else the OS user).")
@@ -37,6 +38,8 @@ def register(app: typer.Typer) -> None:
         review_app.command(name)(guarded(fn))
     review_app.callback()(guarded(review_main))
     batch_app.command("reopen")(guarded(batch_reopen))
+    audit_app.command("verify")(guarded(audit_verify))
+    app.add_typer(audit_app, name="audit")
     app.add_typer(review_app, name="review")
     app.add_typer(batch_app, name="batch")
     app.command("publish")(guarded(publish))
@@ -207,7 +210,8 @@ def review_history(item_id: int = typer.Argument(...), db: Path = DB,
     for col in ("#", "when", "who", "action", "from → to", "ground", "reason", "model / list"):
         table.add_column(col, overflow="fold")
     for r in rows:
-        table.add_row(str(r["id"]), _shown_in_local_time(r["at"]), r["reviewer"], r["action"],
+        who = r["reviewer"] if r.get("account") in (None, r["reviewer"]) else f"{r['reviewer']} (OS account {r['account']})"
+        table.add_row(str(r["id"]), _shown_in_local_time(r["at"]), who, r["action"],
                       f"{r['from_attribute'] or ''} → {r['to_attribute'] or ''}", r["ground"] or "",
                       r["reason"] or "", f"{r['model_version'] or ''} / {(r['negative_list_version'] or '')[:12]}")
     console().print(table)
@@ -270,6 +274,18 @@ def batch_reopen(name: str = typer.Argument(...), db: Path = DB, reason: str = t
 
     reopen(_db(db, name), name, reviewer_name(reviewer), reason)
     typer.echo(f"batch {name} reopened; publish it again to update the publication database")
+
+
+def audit_verify(db: Path = DB) -> None:
+    """Check the audit log's hash chain and every document's seal; name the first broken row."""
+    from gongkai import api
+    from gongkai.cli import fail
+
+    result = api.audit_verify(_db(db))
+    if result.problem:
+        fail(f"{db}: {result.problem}")
+    typer.echo(f"{db}: audit log intact: {result.rows} row(s), head {result.head[:16]}…; "
+               f"{result.documents} document(s) match their seals")
 
 
 def report(db: Path = DB, batch: Optional[str] = BATCH,

@@ -49,3 +49,31 @@ def test_foreign_database_is_refused(tmp_path):
 def test_missing_database_is_refused_when_not_creating(tmp_path):
     with pytest.raises(store.SchemaError, match="no such database"):
         store.connect(tmp_path / "absent.sqlite", create=False)
+
+
+def test_version_4_database_gets_the_indexes_and_keeps_its_audit_chain(tmp_path):
+    # schema 4 as the publish work left it: the audit chained and every document sealed, no indexes
+    from gongkai import api
+
+    path = tmp_path / "v4.sqlite"
+    conn = sqlite3.connect(path)
+    for step in store.MIGRATIONS[:3]:
+        conn.executescript(step)
+    conn.execute("INSERT INTO batches (name, created_at) VALUES ('b', '2026-11-01T00:00:00+00:00')")
+    conn.execute("INSERT INTO items (batch, sha256, path, status, processed_at, text, needs_review, "
+                 "proposed_attribute) VALUES ('b', 'aa', '/x.txt', 'ok', '2026-11-01T00:00:00+00:00', '通知', 1, "
+                 "'proactive')")
+    conn.execute("INSERT INTO audit (item_id, batch, action, reviewer, at, to_attribute) "
+                 "VALUES (1, 'b', 'decide', '王敏', '2026-11-02T00:00:00+00:00', 'proactive')")
+    store.MIGRATIONS[3](conn)
+    conn.execute("INSERT INTO meta VALUES ('schema_version', '4')")
+    conn.commit()
+    conn.close()
+    db = store.connect(path)
+    assert store.schema_version(db) == store.SCHEMA_VERSION == 5
+    indexes = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"items_batch_id", "items_review", "items_queue", "items_fold", "audit_action", "leases_expiry"} <= indexes
+    check = api.audit_verify(db)
+    assert check.problem is None and check.rows == 2 and check.documents == 1   # the decision and the seal
+    assert db.execute("SELECT reviewer, to_attribute FROM audit WHERE action = 'decide'").fetchall() == [
+        ("王敏", "proactive")]
