@@ -48,13 +48,24 @@ def derived_drafts(tmp_path_factory, name: str, count: int, fmt_of: Callable[[in
 
 
 def run_as_other_account(*args: str, check: bool = True):
-    """Run `gongkai ARGS` as a second OS account (`nobody`), for four eyes. Only root can start a process
+    """Run `gongkai ARGS` as a second OS account (`nobody`), for four eyes. Skips where that is impossible."""
+    import os
+    import subprocess
+
+    proc = subprocess.run(other_account_argv(*args), capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "COLUMNS": "250"})
+    if check and proc.returncode != 0:
+        raise AssertionError(f"gongkai {' '.join(args)} (as a second account) failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def other_account_argv(*args: str) -> list[str]:
+    """The command line of `gongkai ARGS` as a second OS account (`nobody`). Only root can start a process
     as another account; it keeps the right to read and write files (the interpreter may live under /root),
     so the account differs and nothing else does. Skips elsewhere."""
     import os
     import pwd
     import shutil
-    import subprocess
 
     from tests.test_cli_batch import GONGKAI
 
@@ -68,9 +79,5 @@ def run_as_other_account(*args: str, check: bool = True):
         for path in (db, *db.parent.glob(db.name + "-*")):
             path.chmod(0o666)
     caps = "+dac_override,+dac_read_search"
-    proc = subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", f"--inh-caps={caps}",
-                           f"--ambient-caps={caps}", GONGKAI, *args], capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "COLUMNS": "250"})
-    if check and proc.returncode != 0:
-        raise AssertionError(f"gongkai {' '.join(args)} (as a second account) failed:\n{proc.stdout}\n{proc.stderr}")
-    return proc
+    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", f"--inh-caps={caps}",
+            f"--ambient-caps={caps}", GONGKAI, *args]

@@ -9,6 +9,7 @@ import pexpect
 import pytest
 
 from tests.builders import make_docx, make_txt
+from tests.helpers import other_account_argv
 from tests.test_cli_batch import GONGKAI, run
 from tests.test_cli_batch import REQUEST
 
@@ -18,22 +19,25 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 @pytest.fixture
-def work(tmp_path):
-    box = tmp_path / "inbox"
+def work(open_tmp):
+    """A batch in a folder a second OS account can reach too (four eyes count accounts)."""
+    box = open_tmp / "inbox"
     box.mkdir()
     make_docx(box / "secret.docx", ["关于民兵应急分队编组的通知", "现将编组方案印发给你们。"], header="机密★5年")
     make_txt(box / "request.txt", REQUEST, "utf-8")
-    db = tmp_path / "work.sqlite"
+    db = open_tmp / "work.sqlite"
     run("classify", str(box), "--db", str(db), "--batch", "b1", "--workers", "1")
     ids = {os.path.basename(r["path"]): r["id"] for r in
            (json.loads(line) for line in run("export", "--db", str(db)).stdout.splitlines())}
     return db, ids
 
 
-def spawn(db, reviewer: str) -> pexpect.spawn:
+def spawn(db, reviewer: str, other_account: bool = False) -> pexpect.spawn:
+    """The queue on a pseudo-terminal; `other_account`: under a second OS account (four eyes count accounts)."""
     env = {**os.environ, "TERM": "xterm", "LANG": "C.UTF-8"}
-    return pexpect.spawn(GONGKAI, ["review", "--db", str(db), "--batch", "b1", "--reviewer", reviewer],
-                         encoding="utf-8", dimensions=(24, 80), env=env, timeout=30)
+    args = ["review", "--db", str(db), "--batch", "b1", "--reviewer", reviewer]
+    argv = other_account_argv(*args) if other_account else [GONGKAI, *args]
+    return pexpect.spawn(argv[0], argv[1:], encoding="utf-8", dimensions=(24, 80), env=env, timeout=30)
 
 
 def screen(child: pexpect.spawn) -> str:
@@ -131,7 +135,7 @@ def awaiting(work):
 
 def test_second_reviewer_sees_the_first_decision_and_a_confirms_it(awaiting):
     db, secret = awaiting
-    child = spawn(db, "李华")
+    child = spawn(db, "李华", other_account=True)
     child.expect("q退出")
     shown = screen(child)
     assert "王敏 已决定 依申请公开（on_request）" in shown and "已解密，可依申请提供" in shown
