@@ -85,6 +85,9 @@ def classify(
                                    "themselves (every node sees them); default: the driver sends the bytes."),
     in_flight: int = typer.Option(0, "--in-flight", help="With --engine ray: at most this many documents "
                                   "submitted and not yet written (default: 4 per CPU of the cluster)."),
+    detector: list[str] = typer.Option([], "--detector", help="An office's own detector, module:factory "
+                                       "(repeatable); it runs in every worker, and hits of a kind the policy "
+                                       "does not know go to review."),
 ) -> None:
     """Read, extract, detect and classify every file into the working database."""
     import dataclasses
@@ -112,7 +115,8 @@ def classify(
         fail(f"--max-memory {max_memory} is below the {human_size(MIN_MEMORY_BYTES)} a worker needs for the model")
     workers = workers or os.cpu_count() or 1
     neglist = _load_list_or_fail(negative_list, include_default=not no_default_list)  # refuse a bad list up front
-    settings = Settings(model_path=str(model) if model else None,
+    _load_detectors_or_fail(detector)
+    settings = Settings(model_path=str(model) if model else None, detectors=tuple(detector),
                         negative_lists=tuple(str(p) for p in negative_list),
                         include_default_list=not no_default_list, follow_symlinks=follow_symlinks,
                         limits=dataclasses.replace(DEFAULT_LIMITS, max_memory_bytes=memory), loaded_list=neglist)
@@ -121,6 +125,16 @@ def classify(
     summary = _run_with_progress(paths, db, batch, settings, workers, total, runner)
     counts = batch_counts(connect(db), batch)
     _print_summary(summary, counts)
+
+
+def _load_detectors_or_fail(specs: list[str]) -> None:
+    """Import the office's detectors once here, so a typo fails before any file is read."""
+    from gongkai.pipeline.detect import registry
+
+    try:
+        registry.load_external(specs)
+    except (ImportError, AttributeError, ValueError) as exc:
+        fail(f"--detector: {exc}")
 
 
 def _load_list_or_fail(files, include_default: bool):
