@@ -139,6 +139,9 @@ def classify(
                                    "themselves (every node sees them); default: the driver sends the bytes."),
     in_flight: int = typer.Option(0, "--in-flight", help="With --engine ray: at most this many documents "
                                   "submitted and not yet written (default: 4 per CPU of the cluster)."),
+    detector: list[str] = typer.Option([], "--detector", help="An office's own detector, module:factory "
+                                       "(repeatable); it runs in every worker, and hits of a kind the policy "
+                                       "does not know go to review."),
 ) -> None:
     """Read, extract, detect and classify every file into the working database.
 
@@ -171,7 +174,8 @@ def classify(
     memory = parse_size(max_memory)
     if memory < MIN_MEMORY_BYTES:
         fail(f"--max-memory {max_memory} is below the {human_size(MIN_MEMORY_BYTES)} a worker needs for the model")
-    settings = Settings(model_path=str(model) if model else None,
+    _load_detectors_or_fail(detector)
+    settings = Settings(model_path=str(model) if model else None, detectors=tuple(detector),
                         negative_lists=tuple(str(p) for p in negative_list),
                         include_default_list=not no_default_list, follow_symlinks=follow_symlinks,
                         limits=dataclasses.replace(DEFAULT_LIMITS, max_memory_bytes=memory))
@@ -191,6 +195,16 @@ def _list_refused(exc) -> None:
     for problem in exc.problems:
         typer.echo(f"{problem.file or ''}:{problem.line}: {problem.message}", err=True)
     fail(f"negative list refused: {exc}")
+
+
+def _load_detectors_or_fail(specs: list[str]) -> None:
+    """Import the office's detectors once here, so a typo fails before any file is read."""
+    from gongkai.pipeline.detect import registry
+
+    try:
+        registry.load_external(specs)
+    except (ImportError, AttributeError, ValueError) as exc:
+        fail(f"--detector: {exc}")
 
 
 def _ray_engine(address, shared_fs: bool, in_flight: int, workers: int):

@@ -110,5 +110,17 @@ def print_metrics(m: dict, title: str) -> None:
     con.print(confusion)
     con.print(f"macro-F1 {m['macro_f1']:.3f} · leaks {m['leak_count']} · review rate {m['review_rate']:.1%} "
               f"(no-rule documents: {m['review_rate_no_rules']:.1%} of {m['no_rule_docs']})")
+    unrev = m.get("unreviewed", {})
+    if unrev:
+        con.print("without review: " + " · ".join(f"{ATTRIBUTES[k]} {unrev.get(k, 0)} ({unrev.get(k, 0) / max(m['n'], 1):.1%})"
+                                                  for k in LABELS) + f" · calibration error (ECE) {m.get('ece', 0):.3f}")
+    bands = Table(title="by length (characters)")
+    for col in ("length", "n", "accuracy", "review rate", "主动公开 without review", "leaks"):
+        bands.add_column(col, justify="left" if col == "length" else "right")
+    for name, b in m.get("bands", {}).items():
+        bands.add_row(name, str(b["n"]), f"{b['accuracy']:.3f}", f"{b['review_rate']:.1%}",
+                      str(b["proactive_unreviewed"]), str(b["leaks"]))
+    if m.get("bands"):
+        con.print(bands)
     for path in m["leaks"][:20]:
         con.print(f"  leak: {path}")

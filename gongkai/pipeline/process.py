@@ -22,6 +22,7 @@ class Settings:
     include_default_list: bool = True
     limits: Limits = DEFAULT_LIMITS
     follow_symlinks: bool = False               # read what links inside the folders point to
+    detectors: tuple[str, ...] = ()             # an office's own detectors, "module:factory"
     # The lists above as the parent already loaded and checked them: a worker then neither reads nor
     # checks them again (a third of its start-up). Not part of the settings' identity.
     loaded_list: object = field(default=None, compare=False, repr=False)
@@ -60,6 +61,7 @@ def load_resources(settings: Settings, with_model: bool = True) -> Resources:
 
     neglist = settings.loaded_list or load_negative_list([Path(p) for p in settings.negative_lists],
                                                          include_default=settings.include_default_list)
+    registry.load_external(settings.detectors)      # in every worker: a fork server does not inherit them
     detectors = registry.build(DetectConfig(negative_list=neglist))
     classifier = load_classifier(settings.model_path) if with_model else None
     return Resources(settings=settings, detectors=detectors, classifier=classifier,

@@ -16,6 +16,10 @@ def metrics_markdown(m: dict) -> str:
     lines += ["", f"- macro-F1 (over the classes present in the labels): **{m['macro_f1']:.3f}**, "
               f"accuracy {m['accuracy']:.3f}",
               f"- leaks: **{m['leak_count']}**",
+              "- without review: " + ", ".join(f"{ATTRIBUTES[k]} {m.get('unreviewed', {}).get(k, 0)}" for k in LABELS)
+              + f" (of {m['n']}); expected calibration error {m.get('ece', 0):.3f}",
+              "- by length: " + "; ".join(f"{name}: n {b['n']}, accuracy {b['accuracy']:.3f}, review {b['review_rate']:.1%}, "
+                                           f"leaks {b['leaks']}" for name, b in m.get("bands", {}).items()),
               f"- review rate: {m['review_rate']:.1%} of all documents; "
               f"**{m['review_rate_no_rules']:.1%}** of the {m['no_rule_docs']} documents no rule sends to review",
               "", "Confusion (rows: true label, columns: proposal):", "",
@@ -72,6 +76,10 @@ def write_card(out: Path, meta: dict, extra_sections: dict[str, str] | None = No
         parts += [f"## Cross-validated metrics ({cv['extra'].get('folds', 5)}-fold)",
                   "Each fold is judged with thresholds calibrated on the other folds only.", "",
                   metrics_markdown(cv), ""]
+    for name, m in meta.get("cross_fitted", {}).items():
+        parts += [f"## Published documents `{name.removeprefix('extra:')}` (cross-fitted)",
+                  "In training as 主动公开 examples (`--extra`); each scored by the fold's model that never saw it.",
+                  "", metrics_markdown(m), ""]
     for name, m in meta.get("evaluations", {}).items():
         parts += [f"## Evaluation on `{name}`",
                   f"Recorded by `gongkai evaluate --record` ({m['n']} documents; the model's own thresholds).", "",

@@ -44,6 +44,23 @@ class DetectorRegistry:
             return factory
         return deco
 
+    def load_external(self, specs: tuple[str, ...] | list[str] = ()) -> None:
+        """Register detectors from outside the package: the `gongkai.detectors` entry points of installed
+        packages, and `module:factory` specs. Their hit kinds need no declaration: an unknown kind is
+        routed to review (gongkai.records.evidence_kind)."""
+        from importlib import import_module
+        from importlib.metadata import entry_points
+
+        for ep in entry_points(group="gongkai.detectors"):
+            if ep.name not in self._factories:
+                self._factories[ep.name] = (ep.load(), False)
+        for spec in specs:
+            module, sep, attr = spec.partition(":")
+            if not sep or not module or not attr:
+                raise ValueError(f"{spec!r} is not module:factory")
+            if spec not in self._factories:
+                self._factories[spec] = (getattr(import_module(module), attr), False)
+
     def names(self) -> list[str]:
         return list(self._factories)
 
