@@ -15,7 +15,7 @@ EXPORT_KEYS = (
 )
 EXTRA_KEYS = ("copy_number", "signer", "addressees", "cc", "attachments", "index_no", "publish_mode",
               "flags", "explanation", "proposed_ground", "final_ground", "model_version",
-              "negative_list_version")
+              "negative_list_version", "ocr", "ocr_pages", "ocr_confidence", "ocr_min_confidence")
 HIT_KEYS = ("kind", "rule_id", "text", "start", "end", "ground", "severity")
 
 

@@ -122,7 +122,8 @@ FLAG_REASONS = {"tracked_changes": "含未接受的修订（删除的文字随�
                 "comments": "含批注（批注文字随文件流转）",
                 "scanned_pages": "部分页面为扫描图像，图像中的内容未经检查",
                 "garbled_pages": "部分页面文字乱码，未能检查",
-                "truncated": "文件不完整，只读到一部分"}
+                "truncated": "文件不完整，只读到一部分",
+                "ocr_low_confidence": "扫描件经OCR识别，识别置信度低于阈值，须核对原件"}
 
 
 def _flag_reasons(flags: list[str]) -> list[str]:
