@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 FONT_CANDIDATES = (
@@ -92,7 +92,7 @@ class Condition:
     jpeg: int | None = None     # JPEG quality, None: lossless
     turn: int = 0               # a quarter-turned page: 0, 90, 180 or 270 degrees
     seed: int = 0
-    extra: dict = field(default_factory=dict, compare=False)
+    body_pt: float = 16         # body text size: 3号 (16 pt) in a 公文; 10.5 pt is 5号, a table's size
 
     @property
     def label(self) -> str:
@@ -105,6 +105,8 @@ class Condition:
             parts.append(f"JPEG q{self.jpeg}")
         if self.turn:
             parts.append(f"turned {self.turn}°")
+        if self.body_pt != 16:
+            parts.append(f"body {self.body_pt:g} pt")
         return ", ".join(parts)
 
 
@@ -116,8 +118,8 @@ def _pt(dpi: int, points: float) -> int:
     return round(points / 72 * dpi)
 
 
-def render(draft: Draft, dpi: int = 200, font_path: Path | None = None):
-    """The clean page as a Pillow RGB image: A4 at `dpi`, layout after GB/T 9704."""
+def render(draft: Draft, dpi: int = 200, font_path: Path | None = None, body_pt: float = 16):
+    """The clean page as a Pillow RGB image: A4 at `dpi`, layout after GB/T 9704 (body in `body_pt`)."""
     from PIL import Image, ImageDraw, ImageFont
 
     font_path = font_path or cjk_font()
@@ -126,10 +128,10 @@ def render(draft: Draft, dpi: int = 200, font_path: Path | None = None):
     size = (_mm(dpi, A4_MM[0]), _mm(dpi, A4_MM[1]))
     page = Image.new("RGB", size, "white")
     draw = ImageDraw.Draw(page)
-    body = ImageFont.truetype(str(font_path), _pt(dpi, 16))       # 3号
+    body = ImageFont.truetype(str(font_path), _pt(dpi, body_pt))  # 3号 by default
     mark = ImageFont.truetype(str(font_path), _pt(dpi, 36))       # 发文机关标志
     title = ImageFont.truetype(str(font_path), _pt(dpi, 22))      # 2号
-    left, width, step = _mm(dpi, 28), _mm(dpi, 156), _pt(dpi, 16 * 1.75)
+    left, width, step = _mm(dpi, 28), _mm(dpi, 156), _pt(dpi, body_pt * 1.75)
     y = _mm(dpi, 30)
     for line in [draft.copy_number, *(x for x in (draft.secrecy, draft.urgency) if x)]:
         draw.text((left, y), line, font=body, fill="black")
@@ -147,12 +149,12 @@ def render(draft: Draft, dpi: int = 200, font_path: Path | None = None):
     y += step
     previous = "。"
     for line in draft.body:   # a paragraph's first line is indented two characters, its wraps are not
-        indent = _pt(dpi, 32) if previous.endswith(("。", "：")) else 0
+        indent = _pt(dpi, 2 * body_pt) if previous.endswith(("。", "：")) else 0
         draw.text((left + indent, y), line, font=body, fill="black")
         previous = line
         y += step
     y += step
-    right = left + width - _pt(dpi, 64)
+    right = left + width - _pt(dpi, 4 * body_pt)
     draw.text((right, y), draft.signature, font=body, fill="black", anchor="ra")
     draw.text((right, y + step), draft.date_cn, font=body, fill="black", anchor="ra")
     _stamp(page, (right - _mm(dpi, 22), y + step // 2), _mm(dpi, 21))
@@ -207,7 +209,7 @@ def degrade(page, cond: Condition):
 
 
 def scan(draft: Draft, cond: Condition = Condition(), font_path: Path | None = None):
-    return degrade(render(draft, cond.dpi, font_path), cond)
+    return degrade(render(draft, cond.dpi, font_path, cond.body_pt), cond)
 
 
 def image_bytes(page, fmt: str = "PNG", **options) -> bytes:

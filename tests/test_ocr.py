@@ -153,7 +153,7 @@ def test_ocr_never_downloads_it_runs_with_the_network_unavailable(font, tmp_path
     image = tmp_path / "scan.png"
     small_page(NOTE).save(image)
     code = ("import sys; from gongkai.pipeline.ingest import parse; "
-            "doc = parse(open(sys.argv[1], 'rb').read(), 'scan.png'); print(doc.status, doc.text.splitlines()[3])")
+            "doc = parse(open(sys.argv[1], 'rb').read(), 'scan.png'); print(doc.status, doc.text.splitlines()[2])")
     command = [sys.executable, "-c", code, str(image)]
     env = {**os.environ, "http_proxy": "http://10.255.255.1:9", "https_proxy": "http://10.255.255.1:9",
            "HTTP_PROXY": "http://10.255.255.1:9", "HTTPS_PROXY": "http://10.255.255.1:9", "no_proxy": ""}

@@ -58,15 +58,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dpi", default="150,200,300")
     parser.add_argument("--turns", action="store_true", help="also quarter-turned and upside-down pages")
+    parser.add_argument("--small", action="store_true", help="also body text in 10.5 pt (5号) instead of 16 pt")
+    parser.add_argument("--only-extra", action="store_true", help="only the --turns/--small conditions")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     if cjk_font() is None:
         sys.exit("no CJK font installed: run `make cjk-font`")
     rows = []
     for dpi in map(int, args.dpi.split(",")):
-        conds = conditions(dpi)
+        conds = [] if args.only_extra else conditions(dpi)
         if args.turns:
             conds += [Condition(dpi=dpi, turn=t, skew=1) for t in (90, 180, 270)]
+        if args.small:
+            conds += [Condition(dpi=dpi, body_pt=10.5), Condition(dpi=dpi, body_pt=10.5, noise=12, skew=-3, jpeg=50, seed=2)]
         for cond in conds:
             started = time.perf_counter()
             rows.append(measure(cond))

@@ -30,11 +30,11 @@ WRAP_MARGIN = 1.0
 # A page is quarter-turned when most recognised characters sit in boxes this much taller than wide.
 TALL_RATIO = 1.5
 # What PP-OCRv4 misreads in 公文 and cannot be meant: 丶 (a radical) for the enumeration comma;
-# a year bracket closed by the wrong bracket (〔2026】, 〔2026」: the extractor then reads 〔2026〕);
+# the year brackets of a 发文字号 read as other brackets (［2026〕, 〔2026」, [2026]9号 → 〔2026〕9号);
 # ° or · for the 。 ending a line; ASCII : , ; after a Chinese character for the full-width marks.
 _HAN = "\u4e00-\u9fff"
 _FIXES = ((re.compile(r"丶"), "、"),
-          (re.compile(r"([〔［\[【(（﹝]\s*\d{4}\s*)[」』】\]］)）﹞}]"), r"\1〕"),
+          (re.compile(r"[〔［\[【(（﹝]\s*(\d{4})\s*[〕」』】\]］)）﹞}](?=\s*\d{1,5}\s*号)"), r"〔\1〕"),
           (re.compile(f"(?<=[{_HAN}])[°·]$", re.M), "。"),
           (re.compile(f"(?<=[{_HAN}]):"), "："), (re.compile(f"(?<=[{_HAN}]),"), "，"),
           (re.compile(f"(?<=[{_HAN}]);"), "；"))
@@ -239,7 +239,8 @@ class OcrRun:
 
     def flags(self) -> list[str]:
         out = ["ocr"] if self.pages else []
-        if self.pages and self.mean_confidence() < OCR_MIN_CONFIDENCE:
+        read = any(page.scores for page in self.pages.values())   # a blank scan has nothing to doubt
+        if read and self.mean_confidence() < OCR_MIN_CONFIDENCE:
             out.append("ocr_low_confidence")
         return out
 
