@@ -45,7 +45,7 @@ def measure(cond: Condition) -> dict:
         errors += cer(draft.text, page.text) * n
         chars += n
         seconds += page.seconds
-        turned += page.turned == cond.turn
+        turned += page.turned == (360 - cond.turn) % 360     # turned back the way it was turned
         for k, ok in fields_right(draft, page.text).items():
             right[k] += ok
     return {"condition": cond.label, "dpi": cond.dpi, "cer": round(errors / chars, 4),

@@ -31,11 +31,13 @@ WRAP_MARGIN = 1.0
 TALL_RATIO = 1.5
 # What PP-OCRv4 misreads in 公文 and cannot be meant: 丶 (a radical) for the enumeration comma;
 # the year brackets of a 发文字号 read as other brackets (［2026〕, 〔2026」, [2026]9号 → 〔2026〕9号);
-# ° or · for the 。 ending a line; ASCII : , ; after a Chinese character for the full-width marks.
+# ° or · for the 。 ending a line; a 成文日期 line whose 日 a seal's ring hid (2026年11月10);
+# ASCII : , ; after a Chinese character for the full-width marks.
 _HAN = "\u4e00-\u9fff"
 _FIXES = ((re.compile(r"丶"), "、"),
           (re.compile(r"[〔［\[【(（﹝]\s*(\d{4})\s*[〕」』】\]］)）﹞}](?=\s*\d{1,5}\s*号)"), r"〔\1〕"),
           (re.compile(f"(?<=[{_HAN}])[°·]$", re.M), "。"),
+          (re.compile(r"^(\d{4}年\d{1,2}月\d{1,2})$", re.M), r"\1日"),
           (re.compile(f"(?<=[{_HAN}]):"), "："), (re.compile(f"(?<=[{_HAN}]),"), "，"),
           (re.compile(f"(?<=[{_HAN}]);"), "；"))
 
@@ -70,10 +72,6 @@ class OcrPage:
     scores: list[tuple[float, int]] = field(default_factory=list)   # (confidence, characters) per line
     turned: int = 0        # degrees the page was turned back before it was read
     seconds: float = 0.0
-
-    @property
-    def chars(self) -> int:
-        return sum(n for _, n in self.scores)
 
 
 def recognise(image) -> list[Line]:
