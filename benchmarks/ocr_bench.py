@@ -90,7 +90,7 @@ def pool_rate(paths: list[Path], workers: int) -> float:
     from gongkai.pipeline.process import Settings
     from gongkai.pipeline.runner import Pool, Task
 
-    roomy = replace(DEFAULT_LIMITS, file_timeout_s=3600, ocr_time_budget_s=3600, ocr_page_timeout_s=3600)
+    roomy = replace(DEFAULT_LIMITS, file_timeout_s=3600, ocr_time_budget_s=3000, ocr_page_timeout_s=600)
     tasks = iter(Task(i, str(p), None, p.stat().st_size) for i, p in enumerate(paths))
     results = list(Pool(workers, replace(Settings(), limits=roomy), work=parse_timed).run(tasks))
     window = max(end for _, end, _ in results) - min(start for start, _, _ in results)
@@ -112,7 +112,7 @@ def ocr_figures(tmp: Path, log, pages: int = 6) -> list[Figure]:
     figures = [Figure("OCR render", f"{render_s * 1000:.0f} ms per page at {OCR_DPI} dpi",
                       note=f"PDFium, A4 → {images[0].width}×{images[0].height} px",
                       data={"render_ms": round(render_s * 1000, 1)}),
-               Figure("OCR: ours vs bare RapidOCR", f"{bare / ours:.2f}× ({1 / ours:.2f} vs {1 / bare:.2f} pages/s)",
+               Figure("OCR: ours vs bare RapidOCR", f"{bare / ours:.2f}× ({ours:.2f} vs {bare:.2f} s per page)",
                       f"≥ {RATIO_TARGET}×", bare / ours >= RATIO_TARGET,
                       note="one process, one ONNX thread, same rendered pages",
                       data={"bare_s_per_page": round(bare, 3), "ours_s_per_page": round(ours, 3)})]
@@ -120,7 +120,7 @@ def ocr_figures(tmp: Path, log, pages: int = 6) -> list[Figure]:
     for workers in (1, 2):
         log(f"OCR: {pages} scanned PDFs through the worker pool, {workers} worker(s) …")
         rates[workers] = pool_rate(paths, workers)
-        figures.append(Figure(f"OCR, {workers} worker{'s' * (workers > 1)}", f"{rates[workers]:.2f} pages/s",
+        figures.append(Figure(f"OCR, {workers} worker{'s' * (workers > 1)}", f"{rates[workers]:.3f} pages/s ({1 / rates[workers]:.1f} s per page)",
                               note="image-only PDFs: render + OCR + layout, in the workers",
                               data={"pages_per_s": round(rates[workers], 3)}))
     figures[-1].note += f"; {rates[2] / rates[1]:.2f}× the 1-worker rate"

@@ -32,8 +32,9 @@ def parse_image(data: bytes, limits: Limits, deadline: float) -> ParsedDoc:
     texts: list[str] = []
     total = getattr(picture, "n_frames", 1)
     for index in range(total):
-        check_deadline(deadline, limits.file_timeout_s)
-        if not run.allows(index + 1):
+        if not run.pages:
+            check_deadline(deadline, limits.file_timeout_s)
+        if not run.allows(index + 1):       # past the budget or the deadline: skipped, `truncated`
             continue
         texts.append(run.read(index + 1, page_image(picture, index)).text)
     return ocr_result("image", texts, total, run)

@@ -228,6 +228,11 @@ class OcrRun:
             return False
         return True
 
+    def expired(self) -> bool:
+        """OCR has read pages and the file's deadline has passed: stop here, `truncated`, keeping what
+        was read (a page cannot be interrupted, so the last one may end past the deadline)."""
+        return bool(self.pages) and time.monotonic() > self.deadline
+
     def read(self, number: int, image) -> OcrPage:
         page = read_image(image)
         self.pages[number] = page

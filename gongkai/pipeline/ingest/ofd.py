@@ -226,6 +226,10 @@ def parse_ofd(data: bytes, limits: Limits, deadline: float) -> ParsedDoc:
     for doc_path in reader.documents():
         pages, templates = reader.pages(doc_path)
         for page_path in pages[: max(limits.max_pages - len(texts), 0)]:
+            if run.expired():
+                run.skipped.append(len(texts) + 1)
+                texts.append("")
+                continue
             check_deadline(deadline, limits.file_timeout_s)
             images: list = []
             text = layout_text("\n".join(lines_of(reader.page_runs(page_path, templates, images))))

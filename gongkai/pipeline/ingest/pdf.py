@@ -76,6 +76,8 @@ def _read_pages(pdf, data: bytes, count: int, deadline: float, limits: Limits) -
     pages, careful = _Pages(ocr=OcrRun(limits, deadline)), _CarefulReader(data)
     try:
         for index in range(count):
+            if pages.ocr.expired():
+                break
             check_deadline(deadline, limits.file_timeout_s)
             _add_page(pdf, index, pages, careful)
     finally:
