@@ -70,26 +70,39 @@ def classify(
     negative_list: list[Path] = typer.Option([], "--negative-list", help="An office negative list (repeatable)."),
     no_default_list: bool = typer.Option(False, "--no-default-negative-list",
                                          help="Use only the --negative-list files, not the shipped default list."),
+    follow_symlinks: bool = typer.Option(False, "--follow-symlinks",
+                                         help="Read what symbolic links inside the folders point to "
+                                              "(default: a link is an error row, never read)."),
+    max_memory: str = typer.Option("2G", "--max-memory",
+                                   help="Memory ceiling of each worker, e.g. 2G or 1500M; a file needing more "
+                                        "is `error: too much memory`."),
 ) -> None:
     """Read, extract, detect and classify every file into the working database."""
+    import dataclasses
     import os
 
     from gongkai.pipeline.runner import start_forkserver
 
     start_forkserver()  # first: its imports (spaCy) overlap everything below
 
+    from gongkai.config import DEFAULT_LIMITS, MIN_MEMORY_BYTES, parse_size
     from gongkai.pipeline.batch import batch_counts, count_files
+    from gongkai.pipeline.ingest.errors import human_size
     from gongkai.pipeline.process import Settings
     from gongkai.pipeline.store import connect
 
     if no_default_list and not negative_list:
         fail("--no-default-negative-list needs at least one --negative-list FILE")
+    memory = parse_size(max_memory)
+    if memory < MIN_MEMORY_BYTES:
+        fail(f"--max-memory {max_memory} is below the {human_size(MIN_MEMORY_BYTES)} a worker needs for the model")
     workers = workers or os.cpu_count() or 1
     _load_list_or_fail(negative_list, include_default=not no_default_list)  # refuse a bad list up front
     settings = Settings(model_path=str(model) if model else None,
                         negative_lists=tuple(str(p) for p in negative_list),
-                        include_default_list=not no_default_list)
-    total = count_files([str(p) for p in paths])
+                        include_default_list=not no_default_list, follow_symlinks=follow_symlinks,
+                        limits=dataclasses.replace(DEFAULT_LIMITS, max_memory_bytes=memory))
+    total = count_files([str(p) for p in paths], follow_symlinks)
     summary = _run_with_progress(paths, db, batch, settings, workers, total)
     counts = batch_counts(connect(db), batch)
     _print_summary(summary, counts)
@@ -139,6 +152,14 @@ def _print_summary(summary, counts) -> None:
         for key, n in sorted(counter.items(), key=lambda kv: (-kv[1], str(kv[0]))):
             table.add_row(group, attribute_name(key), str(n))
     out.print(table)
+    if summary.changed:
+        changed = Table(title="files changed since the last run (the older item is superseded: not published "
+                              "unless kept with `gongkai review keep ID`)")
+        for col in ("file", "superseded item", "new item"):
+            changed.add_column(col)
+        for path, old, new in summary.changed:
+            changed.add_row(path, str(old), str(new))
+        out.print(changed)
     if summary.problems:
         problems = Table(title="files that could not be read (sent to review)")
         problems.add_column("file")

@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
 
     for name, fn in (("list", review_list), ("show", review_show), ("decide", review_decide),
                      ("undo", review_undo), ("note", review_note), ("clear-hit", review_clear_hit),
-                     ("history", review_history)):
+                     ("history", review_history), ("keep", review_keep)):
         review_app.command(name)(guarded(fn))
     review_app.callback()(guarded(review_main))
     batch_app.command("reopen")(guarded(batch_reopen))
@@ -151,6 +151,16 @@ def review_clear_hit(hit_id: int = typer.Argument(..., help="Hit id (see `review
 
     clear_hit(_db(db), hit_id, reviewer_name(reviewer), reason)
     typer.echo(f"hit {hit_id}: marked as not personal data")
+
+
+def review_keep(item_id: int = typer.Argument(..., help="A superseded document's id."), db: Path = DB,
+                reason: str = typer.Option(..., "--reason"), reviewer: Optional[str] = REVIEWER) -> None:
+    """Keep a superseded document (its file changed since): publish treats it as any other again."""
+    from gongkai.pipeline.review import reviewer_name
+    from gongkai.pipeline.superseded import keep
+
+    keep(_db(db), item_id, reviewer_name(reviewer), reason)
+    typer.echo(f"document {item_id}: kept (it will be published with its own decision)")
 
 
 def review_history(item_id: int = typer.Argument(...), db: Path = DB, as_json: bool = typer.Option(False, "--json")) -> None:

@@ -1,4 +1,4 @@
-"""Limits and settings shared by the stages (documented in docs/limits.md)."""
+"""Limits and settings shared by the stages (documented in docs/formats.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,6 +19,23 @@ class Limits:
     ocr_max_pages: int = 20
     ocr_time_budget_s: float = 45.0          # within file_timeout_s: the file ends `truncated`, not killed
     ocr_page_timeout_s: float = 20.0
+    # Memory of one worker process (model included: ~170 MB), enforced with RLIMIT_DATA: an
+    # allocation beyond it fails and the file is `error: too much memory`. CLI: --max-memory.
+    max_memory_bytes: int = 2 * 2**30
+
+
+MIN_MEMORY_BYTES = 256 * 2**20               # a worker with the model loaded needs about 170 MB
+
+
+def parse_size(text: str) -> int:
+    """`2G`, `1500M`, `800MB`, `2147483648` → bytes (binary units); ValueError otherwise."""
+    import re
+
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*", text, re.IGNORECASE)
+    if not m:
+        raise ValueError(f"not a size: {text!r} (e.g. 2G, 1500M)")
+    scale = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}[m.group(2).upper()]
+    return int(float(m.group(1)) * scale)
 
 
 DEFAULT_LIMITS = Limits()

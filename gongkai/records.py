@@ -17,10 +17,74 @@ ATTRIBUTES = {
     "non_disclosure": "不予公开",
 }
 
-# Hit kinds: personal data of private persons (masked on publication), and every kind that
-# sends a document to review.
-PERSONAL_KINDS = frozenset({"personal_id", "mobile", "bank_card", "passport", "email", "address", "person_name"})
-RISK_KINDS = PERSONAL_KINDS | {"secrecy_mark", "internal_mark", "commercial_secret", "negative_list", "conflict"}
+@dataclass(frozen=True)
+class EvidenceKind:
+    """How the policy treats one kind of hit: declared once here, read by every stage.
+
+    `points_to` is the attribute the evidence argues for (None: it argues for none, e.g. personal
+    data, which is masked, not withheld). `review`: a hit sends the document to review. `four_eyes`:
+    disclosing it needs two reviewers. `mask`: masked on publication. `conflicts`: contradicts a
+    declared （此件公开发布）.
+    """
+
+    name: str                       # the Chinese name shown to reviewers
+    points_to: str | None = None
+    review: bool = True
+    four_eyes: bool = False
+    mask: bool = False
+    conflicts: bool = False
+    ground: str = ""
+
+
+def _personal(name: str) -> EvidenceKind:
+    return EvidenceKind(name, mask=True, ground="条例第十五条；第三十七条")
+
+
+# Every kind of hit a detector may emit. A kind missing here is unknown: it goes to review.
+EVIDENCE_KINDS: dict[str, EvidenceKind] = {
+    "secrecy_mark": EvidenceKind("密级标志", "non_disclosure", four_eyes=True, conflicts=True, ground="条例第十四条"),
+    "internal_mark": EvidenceKind("内部标识", "non_disclosure", four_eyes=True, conflicts=True, ground="条例第十六条"),
+    "negative_list": EvidenceKind("负面清单", "non_disclosure", four_eyes=True, conflicts=True),
+    "commercial_secret": EvidenceKind("商业秘密", "non_disclosure", ground="条例第十五条"),
+    "conflict": EvidenceKind("附注冲突"),
+    "not_a_document": EvidenceKind("非公文文本"),
+    "internal_affairs": EvidenceKind("内部事务信息", "non_disclosure", ground="条例第十六条第一款"),
+    "process_info": EvidenceKind("过程性信息", "non_disclosure", ground="条例第十六条第二款"),
+    "narrow_scope": EvidenceKind("特定对象事项", "on_request", review=False, ground="条例第二十七条"),
+    "proactive_category": EvidenceKind("主动公开目录", "proactive", review=False, ground="条例第十九条、第二十条"),
+    "personal_id": _personal("身份证号"),
+    "mobile": _personal("手机号"),
+    "bank_card": _personal("银行卡号"),
+    "passport": _personal("护照号"),
+    "email": _personal("电子邮箱"),
+    "address": _personal("详细住址"),
+    "person_name": _personal("个人姓名"),
+}
+UNKNOWN_KIND = EvidenceKind("未知证据", review=True)
+
+
+def evidence_kind(kind: str) -> EvidenceKind:
+    """The declared treatment of a kind; an undeclared kind (an office's own detector) fails safe."""
+    return EVIDENCE_KINDS.get(kind, UNKNOWN_KIND)
+
+
+def kind_name(kind: str) -> str:
+    return EVIDENCE_KINDS[kind].name if kind in EVIDENCE_KINDS else kind
+
+
+def _kinds(test) -> frozenset[str]:
+    return frozenset(k for k, v in EVIDENCE_KINDS.items() if test(v))
+
+
+# Derived views, for the stages that need one property (never declared a second time).
+PERSONAL_KINDS = _kinds(lambda v: v.mask)
+RISK_KINDS = _kinds(lambda v: v.review)
+FOUR_EYES_KINDS = _kinds(lambda v: v.four_eyes)
+CONFLICTING_KINDS = _kinds(lambda v: v.conflicts)
+
+
+def needs_review(kind: str) -> bool:
+    return evidence_kind(kind).review
 
 
 def attribute_name(code: str | None, missing: str = "—") -> str:
@@ -71,8 +135,7 @@ class HeaderFields:
 class Hit:
     """One risky span found by a detector, with its evidence and legal ground."""
 
-    kind: str          # secrecy_mark | internal_mark | personal_id | mobile | bank_card | passport |
-                       # email | address | person_name | commercial_secret | negative_list | conflict
+    kind: str          # a key of EVIDENCE_KINDS (an unknown kind is sent to review)
     rule_id: str       # which rule fired, e.g. "secrecy.level_mark" or a negative-list entry id
     text: str          # the matched text, == stored_text[start:end]
     start: int

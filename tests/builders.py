@@ -133,13 +133,18 @@ _OFD_NS = 'xmlns:ofd="http://www.ofdspec.org/2016"'
 
 
 def make_ofd(path: Path, pages: list[str], template: str | None = None, signed: bool = False,
-             bottom_up: bool = False, doc_dir: str = "Doc_0") -> Path:
+             bottom_up: bool = False, doc_dir: str = "Doc_0", table: list[list[str]] | None = None,
+             cell_gap: float = 2.0) -> Path:
     """A minimal OFD: one TextObject per line (written bottom-up when asked), an optional
-    template page with text, an optional signature list."""
+    template page with text, an optional signature list, and an optional table below the
+    last page's text, one TextObject per cell the way WPS exports a table, its columns
+    `cell_gap` font sizes apart."""
     path = _prepare(path)
     files = {"OFD.xml": _ofd_root(doc_dir, signed), f"{doc_dir}/Document.xml": _ofd_document(len(pages), template)}
     for number, page in enumerate(pages):
-        files[f"{doc_dir}/Pages/Page_{number}/Content.xml"] = _ofd_page(page, template is not None, bottom_up)
+        cells = table if table and number == len(pages) - 1 else None
+        files[f"{doc_dir}/Pages/Page_{number}/Content.xml"] = _ofd_page(page, template is not None, bottom_up,
+                                                                           table=cells, cell_gap=cell_gap)
     if template:
         files[f"{doc_dir}/Tpls/Tpl_0/Content.xml"] = _ofd_page(template, False, False, top=15.0)
     if signed:
@@ -166,14 +171,28 @@ def _ofd_document(pages: int, template: str | None) -> str:
             f'</ofd:PhysicalBox></ofd:PageArea>{tpl}</ofd:CommonData><ofd:Pages>{refs}</ofd:Pages></ofd:Document>')
 
 
-def _ofd_page(text: str, uses_template: bool, bottom_up: bool, top: float = 37.0) -> str:
+def _ofd_text_object(number: int, x: float, y: float, size: float, text: str) -> str:
+    return (f'<ofd:TextObject ID="{number}" Font="1" Size="{size}" Boundary="{x} {y} 157 {size * 1.2}">'
+            f'<ofd:TextCode X="0" Y="{size}" DeltaX="g {max(len(text) - 1, 0)} {size}">{_xml_escape(text)}'
+            f'</ofd:TextCode></ofd:TextObject>')
+
+
+def _ofd_table(rows: list[list[str]], top: float, first_id: int, gap: float, size: float = 3.5) -> list[str]:
+    """One TextObject per non-empty cell; columns as wide as their widest cell plus `gap` characters."""
+    widths = [max(len(c) - 0.5 * len(c.encode("latin-1", "ignore")) for c in column) for column in zip(*rows)]
+    lefts = [15 + size * (sum(widths[:i]) + gap * i) for i in range(len(widths))]
+    return [_ofd_text_object(first_id + r * len(row) + c, lefts[c], top + r * size * 2, size, cell)
+            for r, row in enumerate(rows) for c, cell in enumerate(row) if cell]
+
+
+def _ofd_page(text: str, uses_template: bool, bottom_up: bool, top: float = 37.0,
+              table: list[list[str]] | None = None, cell_gap: float = 2.0) -> str:
     size, objects = 5.6, []
     lines = [line for paragraph in text.split("\n") for line in wrap(paragraph)]
     for number, line in enumerate(lines):
-        y = top + number * size * 1.6
-        objects.append(f'<ofd:TextObject ID="{number + 10}" Font="1" Size="{size}" Boundary="27 {y} 157 {size * 1.2}">'
-                       f'<ofd:TextCode X="0" Y="{size}" DeltaX="g {max(len(line) - 1, 0)} {size}">{_xml_escape(line)}'
-                       f'</ofd:TextCode></ofd:TextObject>')
+        objects.append(_ofd_text_object(number + 10, 27, top + number * size * 1.6, size, line))
+    if table:
+        objects += _ofd_table(table, top + (len(lines) + 1) * size * 1.6, len(lines) + 10, cell_gap)
     if bottom_up:
         objects.reverse()
     template = '<ofd:Template TemplateID="100" ZOrder="Background"/>' if uses_template else ""
@@ -213,3 +232,95 @@ def make_billion_laughs_docx(path: Path, source: Path) -> Path:
                 data = (head + "?>" + dtd + rest.replace("</w:body>", "<w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body>")).encode()
             dst.writestr(copy.copy(info), data)
     return Path(path)
+
+
+def make_overlapping_pieces_doc(path: Path, text: str, pieces: int) -> Path:
+    """A Word 97-2003 .doc whose piece table lists `pieces` pieces that all point at the same text
+    (overlapping pieces): a reader that trusts the table assembles pieces × len(text) characters.
+    A minimal OLE compound file (CFB v3, 512-byte sectors, both streams ≥ 4096 bytes, so no
+    mini stream) with a `WordDocument` stream (FIB, then the text as UTF-16) and a `1Table`
+    stream holding the CLX."""
+    import struct
+
+    body = text.encode("utf-16-le")
+    word = bytearray(1024)
+    struct.pack_into("<H", word, 0, 0xA5EC)                 # wIdent
+    struct.pack_into("<H", word, 0x0A, 0x0200)              # fWhichTblStm: 1Table
+    struct.pack_into("<H", word, 32, 14)                    # csw
+    lw_at = 34 + 14 * 2
+    struct.pack_into("<H", word, lw_at, 22)                 # cslw
+    struct.pack_into("<i", word, lw_at + 2 + 3 * 4, len(text) * pieces)   # ccpText
+    fc_at = lw_at + 2 + 22 * 4 + 2 + 33 * 8                 # fcClx / lcbClx
+    cps = struct.pack(f"<{pieces + 1}I", *(i * len(text) for i in range(pieces + 1)))
+    pcds = b"".join(struct.pack("<HIH", 0, 1024, 0) for _ in range(pieces))   # every piece: the same bytes
+    plc = cps + pcds
+    clx = b"\x02" + struct.pack("<I", len(plc)) + plc
+    struct.pack_into("<II", word, fc_at, 0, len(clx))
+    word += body
+    return _write_cfb(_prepare(path), {"WordDocument": bytes(word).ljust(4096, b"\0"),
+                                       "1Table": clx.ljust(4096, b"\0")})
+
+
+def _write_cfb(path: Path, streams: dict[str, bytes]) -> Path:
+    """The smallest valid compound file holding `streams` (each ≥ 4096 bytes) under the root."""
+    import struct
+
+    sector, end, free, fatsect = 512, 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD
+    data, fat, starts = bytearray(), [], []
+    for content in streams.values():
+        n = -(-len(content) // sector)
+        starts.append(len(fat))
+        fat += [len(fat) + i + 1 for i in range(n - 1)] + [end]
+        data += content.ljust(n * sector, b"\0")
+    dir_start = len(fat)
+    entries = [("Root Entry", 5, 1 if streams else free, free, end, 0)]
+    for i, (name, content) in enumerate(streams.items()):
+        right = i + 2 if i + 1 < len(streams) else free
+        entries.append((name, 2, free, right, starts[i], len(content)))
+    directory = b"".join(_cfb_entry(*e) for e in entries).ljust(-(-len(entries) // 4) * sector, b"\0")
+    fat += [dir_start + i + 1 for i in range(len(directory) // sector - 1)] + [end]
+    data += directory
+    fat_sectors = -(-(len(fat) + 1) // 127)                 # the FAT describes its own sectors too
+    fat_start = len(fat)
+    fat += [fatsect] * fat_sectors
+    fat_bytes = struct.pack(f"<{len(fat)}I", *fat).ljust(fat_sectors * sector, b"\xff")
+    difat = [fat_start + i for i in range(fat_sectors)] + [free] * (109 - fat_sectors)
+    header = (bytes.fromhex("D0CF11E0A1B11AE1") + b"\0" * 16
+              + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\0" * 6
+              + struct.pack("<IIIIIIIII", 0, fat_sectors, dir_start, 0, 4096, end, 0, end, 0)
+              + struct.pack("<109I", *difat))
+    path.write_bytes(header + bytes(data) + fat_bytes)
+    return path
+
+
+def _cfb_entry(name: str, kind: int, child: int, right: int, start: int, size: int) -> bytes:
+    import struct
+
+    raw = (name + "\0").encode("utf-16-le")
+    return (raw.ljust(64, b"\0") + struct.pack("<HBB", len(raw), kind, 1)
+            + struct.pack("<III", 0xFFFFFFFF, right, child) + b"\0" * 16 + b"\0" * 4 + b"\0" * 16
+            + struct.pack("<IQ", start, size))
+
+
+def make_self_drawing_pdf(path: Path) -> Path:
+    """An 861-byte PDF whose page draws form XObject X twice and X draws itself twice, scaled down:
+    a reader that expands forms builds 2^depth objects (PDFium reached 17 GB on a file like it)."""
+    content = b"q /X Do Q q /X Do Q"
+    form = b"BT /F1 12 Tf 10 10 Td (A) Tj ET q 0.5 0 0 0.5 0 0 cm /X Do Q q 0.5 0 0 0.5 50 50 cm /X Do Q"
+    resources = b"/Resources << /XObject << /X 5 0 R >> /Font << /F1 6 0 R >> >>"
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] " + resources + b" /Contents 4 0 R >>",
+               b"<< /Length %d >>\nstream\n%s\nendstream" % (len(content), content),
+               b"<< /Type /XObject /Subtype /Form /BBox [0 0 200 200] " + resources
+               + b" /Length %d >>\nstream\n%s\nendstream" % (len(form), form),
+               b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    _prepare(path).write_bytes(bytes(out))
+    return path

@@ -62,4 +62,4 @@ def test_manifest_lists_exactly_the_files_in_docs():
     on_disk = {f"docs/{p.name}" for p in (CORPUS / "docs").glob("*.txt")}
     assert listed == on_disk
     with (CORPUS / "labels.csv").open(encoding="utf-8") as fh:
-        assert next(csv.reader(fh)) == ["file", "label", "ground", "doc_type", "source"]
+        assert next(csv.reader(fh)) == ["file", "label", "ground", "doc_type", "source", "pair_of"]

@@ -50,6 +50,27 @@ def test_table_cells_in_order(built):
     assert text.index("序号") < text.index("单位") < text.index("市财政局")
 
 
+def test_a_table_row_is_one_line_with_tab_separated_cells(built):
+    assert "序号\t单位\n1\t市财政局" in built["full"].text
+    assert "序号\t单位\n1\t市财政局" in docx_text_careful(built["full_bytes"])
+
+
+def test_merged_and_multi_paragraph_cells_keep_the_columns(tmp_path):
+    import docx
+
+    document = docx.Document()
+    grid = document.add_table(rows=3, cols=3)
+    for row, values in zip(grid.rows, [["姓名", "身份证号码", "住址"], ["王秀英", "320102198103136664", "石桥村"], ["", "", ""]]):
+        for cell, value in zip(row.cells, values):
+            cell.text = value
+    grid.cell(1, 2).merge(grid.cell(2, 2))             # vertical merge: the continuation is an empty cell
+    grid.cell(1, 2).add_paragraph("3组")
+    path = tmp_path / "t.docx"
+    document.save(str(path))
+    lines = parse(path.read_bytes(), "t.docx").text.split("\n")
+    assert lines[:2] == ["姓名\t身份证号码\t住址", "王秀英\t320102198103136664\t石桥村 3组"]
+
+
 def test_plain_document_has_no_flags(built):
     doc = built["plain"]
     assert (doc.status, doc.flags, doc.text) == ("ok", [], "\n".join(PARAS))

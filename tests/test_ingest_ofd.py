@@ -60,6 +60,23 @@ def test_lines_group_by_baseline_then_x():
     assert lines_of(runs) == ["通知", "各区县人民政府："]
 
 
+def test_a_line_of_three_distant_cells_is_a_table_row_with_tabs():
+    runs = [Run(10, 30, 4, "序号"), Run(30, 30, 4, "姓名"), Run(60, 30, 4, "身份证号码"), Run(120, 30, 4, "住址")]
+    assert lines_of(runs) == ["序号\t姓名\t身份证号码\t住址"]
+
+
+def test_a_spaced_out_title_drawn_character_by_character_is_not_a_table():
+    runs = [Run(10 + 12 * i, 30, 4, ch) for i, ch in enumerate("通知公告")]
+    assert lines_of(runs) == ["通 知 公 告"]
+
+
+def test_adjacent_number_cells_are_not_glued():
+    # A full ID column: the bank card's cell starts one font size after the ID ends.
+    runs = [Run(10, 30, 4, "王秀英"), Run(26, 30, 4, "320102198103136664"), Run(66, 30, 4, "6228487971147104975")]
+    assert lines_of(runs) == ["王秀英320102198103136664 6228487971147104975"]
+    assert lines_of([Run(10, 30, 4, "2023"), Run(18.5, 30, 4, "12")]) == ["202312"]   # kerning, not a gap
+
+
 def test_distant_runs_on_one_line_get_a_space():
     runs = [Run(10, 30, 4, "名称："), Run(22, 30, 4, "科技有限公司"), Run(150, 30, 4, "密码区")]
     assert lines_of(runs) == ["名称：科技有限公司 密码区"]

@@ -21,8 +21,9 @@ from gongkai.pipeline.detect.negative_list_literals import required_literals
 from gongkai.pipeline.detect.negative_list_match import Matcher, cooccur_windows
 from gongkai.records import HeaderFields
 
-DEFAULT = default_negative_list()
-DEFAULT_MATCHER = Matcher(DEFAULT.entries)
+FULL = default_negative_list()                                       # negative list + evidence list
+DEFAULT = load_negative_list([DEFAULT_LIST_PATH], include_default=False)   # the negative list alone
+DEFAULT_MATCHER = Matcher(FULL.entries)
 
 
 def _bench_module():
@@ -33,7 +34,7 @@ def _bench_module():
 
 
 def _example_cases():
-    for entry in DEFAULT.entries:
+    for entry in FULL.entries:
         for k, example in enumerate(entry.match_examples):
             yield pytest.param(entry, example, True, id=f"{entry.id}-match{k}")
         for k, example in enumerate(entry.no_match_examples):
@@ -54,6 +55,27 @@ def test_default_list_covers_every_ground():
         assert article in grounds
     assert all(e.source and e.match_examples and e.no_match_examples for e in entries)
     assert all(e.severity == "medium" for e in entries if "工作秘密" in e.item)
+
+
+def test_evidence_list_covers_every_proactive_category_and_narrow_scope():
+    """The 主动公开目录 names 第十九条 and the 第二十条 items an office sends most; 第二十七条 has entries too."""
+    evidence = [e for e in FULL.entries if e.kind != "negative"]
+    grounds = " ".join(e.ground for e in evidence if e.kind == "proactive_category")
+    for item in ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四", "十五"):
+        assert f"条例第二十条第（{item}）项" in grounds, item
+    assert "条例第十九条" in grounds
+    assert any(e.kind == "narrow_scope" and "第二十七条" in e.ground for e in evidence)
+    assert all(e.source and e.match_examples and e.no_match_examples for e in evidence)
+
+
+def test_evidence_hits_carry_their_kind_and_ground():
+    text = "关于调整2026年最低生活保障标准的通知\n你单位《关于延长施工期限的请示》收悉。"
+    hits = FULL.hits(text)
+    kinds = {h.kind: h for h in hits}
+    assert kinds["proactive_category"].ground == "条例第二十条第（十二）项"
+    assert "主动公开目录" in kinds["proactive_category"].explanation
+    assert kinds["narrow_scope"].ground == "条例第二十七条"
+    assert all(text[h.start:h.end] == h.text for h in hits)
 
 
 @pytest.mark.parametrize("sentence", [
@@ -140,11 +162,11 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
 def test_office_list_goes_on_top_and_overrides_by_id(tmp_path):
     office = _write(tmp_path, "office.toml", OFFICE_LIST)
     merged = load_negative_list([office])
-    assert len(merged.entries) == len(DEFAULT.entries) + 1
+    assert len(merged.entries) == len(FULL.entries) + 1
     assert merged.entry("AUD-01").item == "审计工作底稿"
     overridden = merged.entry("NL-16-2-03")
     assert overridden.severity == "low" and "本局只认" in overridden.situation
-    assert [e.id for e in merged.entries].index("NL-16-2-03") == [e.id for e in DEFAULT.entries].index("NL-16-2-03")
+    assert [e.id for e in merged.entries].index("NL-16-2-03") == [e.id for e in FULL.entries].index("NL-16-2-03")
     assert merged.match("妥否，请批示。") == []               # the office's narrower entry replaced the default one
     assert [m.entry.id for m in merged.match("现将审计取证单报送。")] == ["AUD-01"]
 
@@ -301,8 +323,8 @@ def test_combined_automaton_of_1000_entries_equals_entries_one_by_one():
 
 def test_regex_anchors_never_lose_a_match():
     bench = _bench_module()
-    texts = [bench.generated_text(3000, 7)] + [e.text for entry in DEFAULT.entries for e in entry.match_examples]
-    plain = Matcher(DEFAULT.entries, anchor_regexes=False)
+    texts = [bench.generated_text(3000, 7)] + [e.text for entry in FULL.entries for e in entry.match_examples]
+    plain = Matcher(FULL.entries, anchor_regexes=False)
     for text in texts:
         for doc_type in (None, "请示", "报告", "函", "纪要", "批复"):
             assert DEFAULT_MATCHER.scan(text, doc_type) == plain.scan(text, doc_type)

@@ -111,9 +111,10 @@ def test_an_item_is_keyed_by_the_hash_of_the_bytes_the_worker_read(tmp_path):
     assert stale.sha256 == result.sha256
 
 
-def test_a_file_gone_before_the_worker_reads_it_is_reported_not_stored(tmp_path, monkeypatch):
+def test_a_file_gone_before_the_worker_reads_it_is_a_row_for_review(tmp_path, monkeypatch):
     import gongkai.pipeline.runner as runner
     from gongkai.pipeline import store
+    from gongkai.pipeline.ingest import files
     from gongkai.pipeline.batch import classify_batch
 
     inbox = tmp_path / "inbox"
@@ -129,8 +130,10 @@ def test_a_file_gone_before_the_worker_reads_it_is_reported_not_stored(tmp_path,
 
     monkeypatch.setattr(runner, "run_task", vanish_then_run)
     summary = classify_batch([str(inbox)], tmp_path / "w.sqlite", "b", Settings(), workers=0)
-    assert summary.found == 3 and summary.processed == 2
+    assert summary.found == 3 and summary.processed == 3
     assert [(Path(p).name, status) for p, status, _ in summary.problems] == [("gone.txt", "error")]
-    assert "cannot read" in summary.problems[0][2]
-    stored = store.connect(tmp_path / "w.sqlite").execute("SELECT path FROM items").fetchall()
-    assert sorted(Path(p).name for (p,) in stored) == ["a.txt", "b.txt"]
+    assert "cannot read: No such file" in summary.problems[0][2]
+    stored = store.connect(tmp_path / "w.sqlite").execute(
+        "SELECT path, sha256, error, needs_review FROM items WHERE status = 'error'").fetchall()
+    assert [(Path(p).name, sha, err, review) for p, sha, err, review in stored] == [
+        ("gone.txt", files.path_identity(str(inbox / "gone.txt")), "cannot read: No such file or directory", 1)]

@@ -46,14 +46,14 @@ class Probe:
 
 def test_results_are_written_and_dropped_in_chunks(txt_batch, tmp_path, monkeypatch):
     found: list[str] = []
-    real_discover = runner.discover
+    real_discover = runner.discover_entries
 
-    def discover(paths):
-        for path in real_discover(paths):
-            found.append(path)
-            yield path
+    def discover(paths, follow=False):
+        for entry in real_discover(paths, follow):
+            found.append(entry.path)
+            yield entry
 
-    monkeypatch.setattr(runner, "discover", discover)
+    monkeypatch.setattr(runner, "discover_entries", discover)
     probe = Probe(found)
     summary = classify_batch([str(txt_batch)], tmp_path / "s.sqlite", "stream", Settings(), workers=1,
                              on_result=probe)

@@ -4,13 +4,14 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gongkai.pipeline import store
-from gongkai.pipeline.ingest import discover
+from gongkai.pipeline.ingest.files import discover_entries, display_path
 from gongkai.pipeline.process import Settings
-from gongkai.pipeline.runner import WRITE_EVERY, Pool, Task, plan_tasks, run_in_process
+from gongkai.pipeline.runner import (WRITE_EVERY, Pool, Task, error_result, plan_tasks,
+                                     run_in_process)
 
 FLUSH_S = 1.0
 
@@ -23,10 +24,12 @@ class RunSummary:
     skipped: int = 0          # already in the batch: a rerun or a resumed run
     duplicates: int = 0       # identical bytes to another file of this run
     problems: list[tuple[str, str, str]] = field(default_factory=list)  # (path, status, reason) this run
+    changed: list[tuple[str, int, int]] = field(default_factory=list)   # (path, superseded id, new id)
 
 
-def count_files(paths: Iterable[str]) -> int:
-    return sum(1 for _ in discover(paths))
+def count_files(paths: Iterable[str], follow_symlinks: bool = False) -> int:
+    """Entries that will get a row: regular files and everything refused without a read."""
+    return sum(1 for _ in discover_entries(paths, follow_symlinks))
 
 
 def classify_batch(paths: list[str], db_path: str | Path, batch: str, settings: Settings,
@@ -35,49 +38,63 @@ def classify_batch(paths: list[str], db_path: str | Path, batch: str, settings: 
     db = store.connect(db_path)
     if is_frozen(db, batch):
         raise BatchFrozenError(f"batch {batch!r} is published and frozen; reopen it with "
-                               f"`gongkai batch reopen {batch} --reason ...` to add documents")
+                               f"`gongkai batch reopen {batch} --reason ...`")
     store.ensure_batch(db, batch)
     summary = RunSummary(batch=batch)
-    tasks = _tasks(paths, store.known_hashes(db, batch), summary, on_result)
+    writer = _Writer(db, batch, summary)
+    tasks = _tasks(paths, store.known_hashes(db, batch), settings, summary)
     # workers flatten their results into rows (store.to_record): the one writer only inserts
     records = (Pool(workers, settings, pack=store.to_record).run(tasks) if workers > 0
                else run_in_process(tasks, settings, pack=store.to_record))
-    chunk: list[store.Record] = []
-    seen: set[str] = set()
-    flushed = time.monotonic()
     for record in records:
-        if record.sha256 is None:          # no bytes to hash (e.g. permission denied): report, nothing to store
-            summary.problems.append((record.path, "error", record.error or ""))
-        elif record.sha256 in seen:        # same bytes as an earlier file of this run (in discovery order)
-            summary.duplicates += 1
-        else:
-            seen.add(record.sha256)
-            chunk.append(record)
-            if record.status != "ok":
-                summary.problems.append((record.path, record.status, record.error or ""))
-        # batched for speed, but at least once a second so a killed run loses little
-        if len(chunk) >= WRITE_EVERY or time.monotonic() - flushed > FLUSH_S:
-            summary.processed += store.write_results(db, batch, chunk)
-            chunk, flushed = [], time.monotonic()
+        writer.add(record)
         if on_result:
             on_result()
-    if chunk:
-        summary.processed += store.write_results(db, batch, chunk)
+    writer.flush()
     return summary
 
 
-def _tasks(paths, done, summary: RunSummary, on_result) -> Iterator[Task]:
-    for item in plan_tasks(paths, done):
+class _Writer:
+    """Rows in chunks of WRITE_EVERY (at least once a second, so a killed run loses little)."""
+
+    def __init__(self, db, batch: str, summary: RunSummary) -> None:
+        self.db, self.batch, self.summary = db, batch, summary
+        self.chunk: list[store.Record] = []
+        self.seen: set[str] = set()
+        self.flushed = time.monotonic()
+
+    def add(self, record: store.Record) -> None:
+        if record.path_only:               # a file already in the batch
+            pass
+        elif record.sha256 in self.seen:     # same bytes as an earlier file of this run: only its path is kept
+            self.summary.duplicates += 1
+        else:
+            self.seen.add(record.sha256)
+            if record.status != "ok":
+                self.summary.problems.append((display_path(record.path), record.status, record.error or ""))
+        self.chunk.append(record)
+        if len(self.chunk) >= WRITE_EVERY or time.monotonic() - self.flushed > FLUSH_S:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.chunk:
+            written = store.write_results(self.db, self.batch, self.chunk)
+            self.summary.processed += written.items
+            self.summary.changed += written.superseded
+        self.chunk, self.flushed = [], time.monotonic()
+
+
+def _tasks(paths, done, settings: Settings, summary: RunSummary) -> Iterator[Task]:
+    """Tasks in discovery order; a file not read, or already in the batch, carries its row ready-made
+    and is written in its place among the workers' results."""
+    for task in plan_tasks(paths, done, settings):
         summary.found += 1
-        if isinstance(item, Task):
-            yield item
-            continue
-        if item == "skipped":
+        if task.skipped:
             summary.skipped += 1
-        else:  # a file that cannot even be opened: report it, nothing to store without its bytes
-            summary.problems.append((item[0], "error", item[1]))
-        if on_result:
-            on_result()
+            task = replace(task, ready=store.path_record(task.path, task.sha256))
+        elif task.problem:
+            task = replace(task, ready=store.to_record(error_result(task.path, task.problem, task.size)))
+        yield task
 
 
 class BatchFrozenError(RuntimeError):

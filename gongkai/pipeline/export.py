@@ -15,13 +15,15 @@ EXPORT_KEYS = (
 )
 EXTRA_KEYS = ("copy_number", "signer", "addressees", "cc", "attachments", "index_no", "publish_mode",
               "flags", "explanation", "proposed_ground", "final_ground", "model_version",
-              "negative_list_version", "ocr", "ocr_pages", "ocr_confidence", "ocr_min_confidence")
+              "negative_list_version", "paths", "superseded_by", "ocr", "ocr_pages", "ocr_confidence",
+              "ocr_min_confidence")
 HIT_KEYS = ("kind", "rule_id", "text", "start", "end", "ground", "severity")
 
 
 def records(db, batch: str | None = None, chunk: int = 200) -> Iterator[dict]:
     """Items in id order with their hits and final decision, streamed in chunks."""
     from gongkai.pipeline.review import final_states
+    from gongkai.pipeline.superseded import superseded_by
 
     where, params = ("WHERE batch = ?", [batch]) if batch else ("", [])
     last = 0
@@ -34,11 +36,15 @@ def records(db, batch: str | None = None, chunk: int = 200) -> Iterator[dict]:
         ids = [r["id"] for r in rows]
         hits = store.hits_for(db, ids)
         finals = final_states(db, ids)
+        paths = store.paths_for(db, ids)
+        newer = superseded_by(db, ids)
         for row in rows:
             state = finals.get(row["id"])
             row["hits"] = [{k: h[k] for k in HIT_KEYS} for h in hits[row["id"]]]
             row["final_attribute"] = state.final_attribute if state else None
             row["final_ground"] = state.final_ground if state else None
+            row["paths"] = paths[row["id"]]
+            row["superseded_by"] = newer.get(row["id"])
             yield {k: row.get(k) for k in (*EXPORT_KEYS, *EXTRA_KEYS)}
         last = ids[-1]
 

@@ -21,6 +21,7 @@ class Settings:
     negative_lists: tuple[str, ...] = ()        # office lists, on top of (or instead of) the default
     include_default_list: bool = True
     limits: Limits = DEFAULT_LIMITS
+    follow_symlinks: bool = False               # read what links inside the folders point to
 
 
 @dataclass
@@ -38,7 +39,7 @@ class Resources:
 @dataclass
 class DocumentResult:
     path: str
-    sha256: str | None          # None: the file could not be read, so there is nothing to store
+    sha256: str                 # of the bytes read; of the path when none could be (files.path_identity)
     size: int
     parsed: ParsedDoc
     fields: HeaderFields = field(default_factory=HeaderFields)
@@ -73,10 +74,13 @@ def process_document(data: bytes, path: str, sha256: str, res: Resources) -> Doc
 def process_parsed(parsed: ParsedDoc, path: str, sha256: str, size: int,
                    res: Resources) -> DocumentResult:
     """Extract → detect → classify a parsed document (also used for files never read, e.g. too large)."""
+    from gongkai.pipeline.classify.not_document import FLAG, is_not_a_document
     from gongkai.pipeline.classify.policy import PolicyInput, decide
     from gongkai.pipeline.extract import extract_fields
 
     fields = extract_fields(parsed.text) if parsed.text else HeaderFields()
+    if parsed.status == OK and FLAG not in parsed.flags and is_not_a_document(parsed.text, fields):
+        parsed.flags.append(FLAG)       # reaches the policy as a parser flag: review, never proposed alone
     hits: list[Hit] = res.detectors(parsed.text, fields) if parsed.text else []
     probs = res.classifier.predict(parsed.text) if (res.classifier and parsed.status == OK) else {}
     proposal = decide(PolicyInput(status=parsed.status, error=parsed.error, flags=parsed.flags,

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gongkai.pipeline import review, store
+from gongkai.pipeline import review, store, superseded
 from gongkai.records import ATTRIBUTES, PERSONAL_KINDS
 
 PUBLICATION_SCHEMA_VERSION = 1
@@ -53,10 +53,11 @@ def publish(db, batch: str, out: str | Path, reviewer: str, convention=None) -> 
     """Open the gate if every reviewed item is decided; write the batch; freeze it."""
     if not db.execute("SELECT 1 FROM batches WHERE name = ?", [batch]).fetchone():
         raise ValueError(f"no batch named {batch!r} in this database")
-    waiting = review.pending(db, batch)
+    left_out = superseded.unkept(db, batch)      # its file changed since; the newer item stands in
+    waiting = [(item, state) for item, state in review.pending(db, batch) if item["id"] not in left_out]
     if waiting:
         raise PublishRefused(batch, waiting)
-    rows, withheld = _publication_rows(db, batch, convention)
+    rows, withheld = _publication_rows(db, batch, convention, left_out)
     result = PublishResult(batch=batch, out=Path(out))
     result.counts.update(r["attribute"] for r in rows.values())
     result.counts["withheld (不予公开)"] = withheld
@@ -66,8 +67,8 @@ def publish(db, batch: str, out: str | Path, reviewer: str, convention=None) -> 
     return result
 
 
-def _publication_rows(db, batch: str, convention) -> tuple[dict[int, dict], int]:
-    items = list(db.query("SELECT * FROM items WHERE batch = ? ORDER BY id", [batch]))
+def _publication_rows(db, batch: str, convention, left_out=frozenset()) -> tuple[dict[int, dict], int]:
+    items = [i for i in db.query("SELECT * FROM items WHERE batch = ? ORDER BY id", [batch]) if i["id"] not in left_out]
     states = review.final_states(db, [i["id"] for i in items])
     hits = store.hits_for(db, [i["id"] for i in items])
     cleared = review.cleared_hits(db, [i["id"] for i in items])

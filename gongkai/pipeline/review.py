@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 
 from gongkai.pipeline import store
 from gongkai.pipeline.grounds import code_for
-from gongkai.records import ATTRIBUTES
+from gongkai.records import ATTRIBUTES, FOUR_EYES_KINDS
 
 LEASE_S = 120.0
-FOUR_EYES_KINDS = ("secrecy_mark", "internal_mark", "negative_list")
 STATE_ACTIONS = ("decide", "confirm", "undo")
 
 
@@ -114,7 +113,7 @@ def final_states(db, item_ids: list[int]) -> dict[int, ReviewState]:
             f"SELECT id, needs_review, proposed_attribute, secrecy FROM items WHERE id IN ({marks})", chunk)}
         guarded = {r[0] for r in db.execute(
             f"SELECT DISTINCT item_id FROM hits WHERE item_id IN ({marks}) AND kind IN "
-            f"({', '.join('?' * len(FOUR_EYES_KINDS))})", [*chunk, *FOUR_EYES_KINDS])}
+            f"({', '.join('?' * len(FOUR_EYES_KINDS))})", [*chunk, *sorted(FOUR_EYES_KINDS)])}
         rows: dict[int, list[dict]] = {i: [] for i in chunk}
         for row in db.query(f"SELECT * FROM audit WHERE item_id IN ({marks}) ORDER BY id", chunk):
             rows[row["item_id"]].append(row)

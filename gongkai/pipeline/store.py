@@ -9,15 +9,16 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlite_utils
 
+from gongkai.pipeline.ingest.files import display_path, raw_path
 from gongkai.records import HeaderFields
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 class SchemaError(RuntimeError):
@@ -76,15 +77,35 @@ CREATE TABLE leases (
 );
 """
 
-# v3: what OCR read — the flag, the pages it read, its mean and lowest line confidence.
-_V3_OCR = """
+# v3: every path an item was found under (identical bytes under two names are one item), and items
+# whose path now holds other bytes (superseded: not published unless a reviewer keeps them).
+_V3_PATHS = """
+CREATE TABLE item_paths (
+    item_id INTEGER NOT NULL REFERENCES items(id),
+    raw_path BLOB NOT NULL,
+    path TEXT NOT NULL,
+    seen_at TEXT NOT NULL,
+    PRIMARY KEY (item_id, raw_path)
+);
+CREATE INDEX item_paths_raw ON item_paths(raw_path);
+CREATE TABLE superseded (
+    item_id INTEGER PRIMARY KEY REFERENCES items(id),
+    by_item INTEGER NOT NULL REFERENCES items(id),
+    raw_path BLOB NOT NULL, path TEXT NOT NULL, at TEXT NOT NULL,
+    audit_floor INTEGER NOT NULL
+);
+INSERT INTO item_paths SELECT id, CAST(path AS BLOB), path, processed_at FROM items
+"""
+
+# v4: what OCR read — the flag, the pages it read, its mean and lowest line confidence.
+_V4_OCR = """
 ALTER TABLE items ADD COLUMN ocr INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE items ADD COLUMN ocr_pages TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE items ADD COLUMN ocr_confidence REAL;
 ALTER TABLE items ADD COLUMN ocr_min_confidence REAL
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3_OCR]  # MIGRATIONS[i] upgrades version i to i+1
+MIGRATIONS: list[str] = [_V1, _V2, _V3_PATHS, _V4_OCR]  # MIGRATIONS[i] upgrades version i to i+1
 
 LIST_COLUMNS = ("flags", "addressees", "cc", "attachments", "review_reasons", "ocr_pages")
 OCR_COLUMNS = ("ocr", "ocr_pages", "ocr_confidence", "ocr_min_confidence")
@@ -163,15 +184,17 @@ _INSERT_HIT = (f"INSERT INTO hits (item_id, {', '.join(map(json.dumps, HIT_COLUM
 @dataclass(frozen=True)
 class Record:
     """One document as the writer inserts it: the `items` values (ITEM_COLUMNS order, without the
-    batch) and the `hits` values (HIT_COLUMNS order). Workers build it, so the single writer only
-    runs INSERTs, and a tuple of plain values crosses the process boundary faster than the dataclasses."""
+    batch) and the `hits` values (HIT_COLUMNS order), and where the file was found. Workers build it,
+    so the single writer only runs INSERTs, and a tuple of plain values crosses the process boundary
+    faster than the dataclasses. `path_only`: a file whose bytes are already an item of the batch."""
 
     item: tuple
     hits: tuple[tuple, ...]
+    raw_path: bytes = b""
+    path_only: bool = False
 
     @property
-    def sha256(self) -> str | None:
-        """None: the file could not be read, so there is nothing to store."""
+    def sha256(self) -> str:
         return self.item[_ITEM_INDEX["sha256"]]
 
     @property
@@ -192,17 +215,24 @@ def _json(value):
 
 
 def to_record(result) -> Record:
-    """Flatten a DocumentResult (pure; `processed_at` is the time of the call)."""
+    """Flatten a DocumentResult (pure; `processed_at` is the time of the call). The stored path is
+    readable text (files.display_path); its exact bytes go to item_paths."""
     parsed, header, proposal = result.parsed, result.fields, result.proposal
-    item = (result.sha256, result.path, result.size, parsed.format, parsed.status, parsed.error, parsed.pages,
-            len(parsed.text), parsed.encoding, _json(parsed.flags), parsed.text,
+    item = (result.sha256, display_path(result.path), result.size, parsed.format, parsed.status, parsed.error,
+            parsed.pages, len(parsed.text), parsed.encoding, _json(parsed.flags), parsed.text,
             *(_json(v) if isinstance(v, list) else v for v in (getattr(header, c) for c in _FIELD_COLUMNS)),
             proposal.proposed_attribute, proposal.confidence, _json(proposal.probabilities),
             int(proposal.needs_review), _json(proposal.review_reasons), proposal.explanation, proposal.ground,
             result.model_version, result.negative_list_version, now(), *ocr_values(parsed))
     hits = tuple((h.kind, h.rule_id, h.text, h.start, h.end, h.ground, h.severity, h.explanation)
                  for h in result.hits)
-    return Record(item, hits)
+    return Record(item, hits, raw_path(result.path))
+
+
+def path_record(path: str, sha256: str) -> Record:
+    """A file whose bytes are already an item of the batch: only its path is recorded."""
+    item = tuple(sha256 if c == "sha256" else display_path(path) if c == "path" else None for c in ITEM_COLUMNS)
+    return Record(item, (), raw_path(path), path_only=True)
 
 
 def ocr_values(parsed) -> tuple:
@@ -218,29 +248,74 @@ def item_row(result, batch: str) -> dict:
     return {"batch": batch, **dict(zip(ITEM_COLUMNS, to_record(result).item))}
 
 
-def write_results(db: sqlite_utils.Database, batch: str, records: Sequence[Record]) -> int:
-    """Write a chunk of documents and their hits in one transaction; return rows written.
+@dataclass
+class Written:
+    items: int = 0                                   # new items
+    superseded: list[tuple[str, int, int]] = field(default_factory=list)   # (path, old id, new id)
 
-    A document already in the batch (same sha256) is skipped, so a rerun after
-    a crash adds nothing twice; a killed run loses at most the open chunk.
+
+def write_results(db: sqlite_utils.Database, batch: str, records: Sequence[Record]) -> Written:
+    """Write a chunk of documents, their hits and paths in one transaction.
+
+    A document already in the batch (same sha256) is not inserted again, so a rerun after a crash
+    adds nothing twice (a killed run loses at most the open chunk); its path is added to the item's
+    paths. An item whose path now holds other bytes is marked superseded by the new one.
     """
-    written = 0
+    written = Written()
     conn = db.conn
     conn.execute("BEGIN IMMEDIATE")
     try:
         for record in records:
-            cur = conn.execute(_INSERT_ITEM, (batch, *record.item))
-            if cur.rowcount == 0:
-                continue
-            if record.hits:
-                item_id = cur.lastrowid
-                conn.executemany(_INSERT_HIT, [(item_id, *hit) for hit in record.hits])
-            written += 1
+            item_id = None
+            if not record.path_only:
+                cur = conn.execute(_INSERT_ITEM, (batch, *record.item))
+                if cur.rowcount:
+                    item_id = cur.lastrowid
+                    if record.hits:
+                        conn.executemany(_INSERT_HIT, [(item_id, *hit) for hit in record.hits])
+                    written.items += 1
+            if item_id is None:
+                row = conn.execute("SELECT id FROM items WHERE batch = ? AND sha256 = ?",
+                                   [batch, record.sha256]).fetchone()
+                if row is None:
+                    continue
+                item_id = row[0]
+            written.superseded += _add_path(conn, batch, item_id, record.raw_path)
         conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
     return written
+
+
+def _add_path(conn, batch: str, item_id: int, raw: bytes) -> list[tuple[str, int, int]]:
+    """Record that `raw` holds item_id's bytes now; other items of the batch found there are superseded."""
+    if not raw:
+        return []
+    shown = display_path(raw)
+    conn.execute("INSERT OR IGNORE INTO item_paths VALUES (?, ?, ?, ?)", [item_id, raw, shown, now()])
+    conn.execute("DELETE FROM superseded WHERE item_id = ? AND raw_path = ?", [item_id, raw])   # back again
+    older = [r[0] for r in conn.execute(
+        "SELECT p.item_id FROM item_paths p JOIN items i ON i.id = p.item_id WHERE p.raw_path = ? "
+        "AND i.batch = ? AND p.item_id != ? AND p.item_id NOT IN (SELECT item_id FROM superseded)",
+        [raw, batch, item_id])]
+    floor = conn.execute("SELECT COALESCE(MAX(id), 0) FROM audit").fetchone()[0] if older else 0
+    for old in older:
+        conn.execute("INSERT INTO superseded VALUES (?, ?, ?, ?, ?, ?)", [old, item_id, raw, shown, now(), floor])
+    return [(shown, old, item_id) for old in older]
+
+
+def paths_for(db: sqlite_utils.Database, item_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Every path each item was found under (shown form), in the order they were seen."""
+    ids = list(item_ids)
+    found: dict[int, list[str]] = {i: [] for i in ids}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for item_id, path in db.execute(
+                f"SELECT item_id, path FROM item_paths WHERE item_id IN ({', '.join('?' * len(chunk))}) "
+                "ORDER BY item_id, rowid", chunk):
+            found[item_id].append(path)
+    return found
 
 
 def decode_item(row: dict) -> dict:

@@ -13,12 +13,10 @@ from __future__ import annotations
 import re
 
 from gongkai.pipeline.detect.base import DetectConfig, DetectInput, Detector, registry
-from gongkai.records import Hit
+from gongkai.records import CONFLICTING_KINDS, Hit, kind_name
 
-CONFLICTING_KINDS = ("secrecy_mark", "internal_mark", "negative_list")
-_KIND_NAMES = {"secrecy_mark": "密级标志", "internal_mark": "内部标志", "negative_list": "负面清单"}
 _SEVERITY_RANK = {"high": 0, "medium": 1, "low": 2}
-_KIND_RANK = {kind: n for n, kind in enumerate(CONFLICTING_KINDS)}
+_KIND_RANK = {kind: n for n, kind in enumerate(("secrecy_mark", "internal_mark", "negative_list"))}
 # The 附注 declaring publication, bracketed or not (the brackets are kept in the span when present).
 _DECLARATION = re.compile(r"[（(]\s*此件(?:公开发布|主动公开|删减后公开)\s*[）)]|此件(?:公开发布|主动公开|删减后公开)")
 
@@ -36,7 +34,7 @@ def declaration_span(text: str, declared_text: str | None) -> tuple[int, int]:
 
 
 def _most_serious(hits: list[Hit]) -> Hit:
-    return min(hits, key=lambda h: (_SEVERITY_RANK.get(h.severity, 3), _KIND_RANK[h.kind], h.start))
+    return min(hits, key=lambda h: (_SEVERITY_RANK.get(h.severity, 3), _KIND_RANK.get(h.kind, 9), h.start))
 
 
 def find_conflict(doc: DetectInput) -> list[Hit]:
@@ -49,7 +47,7 @@ def find_conflict(doc: DetectInput) -> list[Hit]:
     start, end = declaration_span(doc.text, doc.fields.declared_text)
     declared = doc.text[start:end] or doc.fields.declared_text or "此件公开发布"
     others = f"，另有 {len(conflicting) - 1} 处风险标记" if len(conflicting) > 1 else ""
-    explanation = (f"附注「{declared}」声明公开，但文中有{_KIND_NAMES[worst.kind]}「{worst.text}」"
+    explanation = (f"附注「{declared}」声明公开，但文中有{kind_name(worst.kind)}「{worst.text}」"
                    f"（{worst.rule_id}，{worst.ground}）{others}：公开前须复核公开属性")
     return [Hit(kind="conflict", rule_id=f"conflict.declared_proactive.{worst.kind}", text=doc.text[start:end],
                 start=start, end=end, ground=worst.ground, severity="high", explanation=explanation)]

@@ -23,9 +23,12 @@ from gongkai.pipeline.detect.negative_list_check import parse_list
 from gongkai.pipeline.detect.negative_list_match import Matcher
 from gongkai.pipeline.detect.negative_list_model import (
     REASON_CODES, Entry, Match, NegativeListError, Problem, reason_code_in)
-from gongkai.records import HeaderFields, Hit
+from gongkai.records import HeaderFields, Hit, kind_name
 
 DEFAULT_LIST_PATH = Path(__file__).resolve().parents[2] / "data" / "negative_list.toml"
+# The evidence list beside it: 主动公开目录 categories, narrow scope, internal affairs, process information.
+EVIDENCE_LIST_PATH = DEFAULT_LIST_PATH.with_name("disclosure_evidence.toml")
+DEFAULT_LIST_PATHS = (DEFAULT_LIST_PATH, EVIDENCE_LIST_PATH)
 
 __all__ = ["DEFAULT_LIST_PATH", "REASON_CODES", "Entry", "Match", "NegativeList", "NegativeListError",
            "Problem", "check_negative_list", "default_negative_list", "explain", "format_matches",
@@ -72,6 +75,10 @@ class NegativeList:
 
 def to_hit(match: Match) -> Hit:
     entry = match.entry
+    if entry.kind != "negative":
+        return Hit(kind=entry.kind, rule_id=entry.id, text=match.text, start=match.start, end=match.end,
+                   ground=entry.ground, severity=entry.severity,
+                   explanation=f"{kind_name(entry.kind)} {entry.id}「{entry.item}」: {entry.situation}（{entry.ground}）")
     return Hit(kind="negative_list", rule_id=entry.id, text=match.text, start=match.start, end=match.end,
                ground=entry.ground, severity=entry.severity,
                explanation=f"负面清单 {entry.id}「{entry.item}」: {entry.situation}（{entry.reason}）")
@@ -98,7 +105,7 @@ def load_negative_list(paths: Iterable[str | Path] = (), include_default: bool =
     Raises NegativeListError carrying every problem of every file, so a malformed
     list is refused before any document is processed.
     """
-    files = ([DEFAULT_LIST_PATH] if include_default else []) + [Path(p) for p in paths]
+    files = (list(DEFAULT_LIST_PATHS) if include_default else []) + [Path(p) for p in paths]
     if not files:
         raise NegativeListError([Problem(0, "no negative list given (the default list was switched off)")])
     digest, names, problems = hashlib.sha256(), [], []

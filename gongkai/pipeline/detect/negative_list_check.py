@@ -19,10 +19,12 @@ except ModuleNotFoundError:  # Python 3.10
 
 from gongkai.pipeline.detect.negative_list_match import Matcher
 from gongkai.pipeline.detect.negative_list_model import (
-    DEFAULT_EXCLUDE_WINDOW, DOC_TYPES, REASON_CODES, SEVERITIES, Cooccur, Entry, Example, Problem)
+    DEFAULT_EXCLUDE_WINDOW, DOC_TYPES, ENTRY_KINDS, REASON_CODES, SEVERITIES, Cooccur, Entry, Example, Problem)
 
 REQUIRED = ("id", "item", "situation", "ground", "reason_code", "severity", "source")
-OPTIONAL = ("phrases", "regex", "cooccur", "doc_types", "issuers", "exclude", "exclude_window", "examples")
+# Evidence entries (kind other than negative) argue for an attribute; they need no reason code or severity.
+EVIDENCE_REQUIRED = ("id", "item", "situation", "ground", "source")
+OPTIONAL = ("kind", "phrases", "regex", "cooccur", "doc_types", "issuers", "exclude", "exclude_window", "examples")
 LIST_KEYS = ("name", "agency", "version", "sources")
 _ENTRY_HEADER = re.compile(r"^\s*\[\[\s*entry\s*\]\]")
 _LIST_HEADER = re.compile(r"^\s*\[\s*list\s*\]")
@@ -143,7 +145,15 @@ def _build_entry(raw: Any, block: _Block, file: str, problems: list[Problem]) ->
 
 
 def _texts(raw: dict, bad) -> dict[str, str]:
-    text = {key: _required_text(raw, key, bad) for key in REQUIRED}
+    kind = raw.get("kind", "negative")
+    if kind not in ENTRY_KINDS:
+        bad("kind", f"unknown kind {kind!r}; use one of {', '.join(ENTRY_KINDS)}")
+        kind = "negative"
+    required = REQUIRED if kind == "negative" else EVIDENCE_REQUIRED
+    text = {key: _required_text(raw, key, bad) for key in required}
+    text["kind"] = kind
+    text.setdefault("reason_code", ENTRY_KINDS[kind][0])
+    text.setdefault("severity", ENTRY_KINDS[kind][1])
     if text["reason_code"] and text["reason_code"] not in REASON_CODES:
         bad("reason_code", f"unknown reason_code {text['reason_code']!r}; use one of {', '.join(REASON_CODES)}")
     if text["severity"] and text["severity"] not in SEVERITIES:
@@ -205,6 +215,48 @@ def _check_regexes(patterns: tuple[str, ...], bad) -> None:
             continue
         if compiled.fullmatch(""):
             bad("regex", f"regex {pattern!r} matches the empty string")
+        elif nested := nested_quantifier(pattern):
+            bad("regex", f"regex {pattern!r} repeats {nested!r}, which itself repeats without bound: matching can "
+                         "take exponential time on one document (catastrophic backtracking); bound the "
+                         "inner repeat, e.g. {0,20}")
+
+
+def nested_quantifier(pattern: str) -> str | None:
+    """The repeated part of `pattern` that holds an unbounded repeat, e.g. `(a+)+` or `(\\s*\\S+)*`: the shape
+    whose backtracking grows exponentially with the text (Python's `re` has no time limit). Repeats
+    with a bounded inner part, like `(\\d{1,3},)+`, are accepted."""
+    try:
+        from re import _parser as parser     # Python 3.11+
+    except ImportError:                      # pragma: no cover - Python 3.10
+        import sre_parse as parser           # type: ignore[no-redef]
+    try:
+        tree = parser.parse(pattern)
+    except re.error:
+        return None
+    found = _nested(tree, parser, inside=False)
+    return pattern if found else None
+
+
+def _nested(items, parser, inside: bool) -> bool:
+    constants = parser
+    for op, av in items:
+        if op in (constants.MAX_REPEAT, constants.MIN_REPEAT):
+            low, high, body = av
+            unbounded = high == constants.MAXREPEAT or high > 100
+            if inside and unbounded:
+                return True
+            if _nested(body, parser, inside or high > 1):
+                return True
+        elif op is constants.SUBPATTERN:
+            if _nested(av[-1], parser, inside):
+                return True
+        elif op is constants.BRANCH:
+            if any(_nested(branch, parser, inside) for branch in av[1]):
+                return True
+        elif op in (constants.ASSERT, constants.ASSERT_NOT):
+            if _nested(av[1], parser, inside):
+                return True
+    return False
 
 
 def _cooccur(value: Any, bad) -> Cooccur | None:

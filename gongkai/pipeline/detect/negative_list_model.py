@@ -27,6 +27,18 @@ SEVERITIES = ("high", "medium", "low")
 DOC_TYPES = ("决议", "决定", "命令", "令", "公报", "公告", "通告", "意见", "通知",
              "通报", "报告", "请示", "批复", "议案", "函", "纪要")
 
+# An entry's kind (default negative: a 负面清单 item) → its default (reason_code, severity). The other
+# kinds are evidence lists beside the negative list: 主动公开目录 categories (第十九、二十条), narrow scope
+# (第二十七条), and signals of internal affairs and process information (第十六条). Each kind is the hit
+# kind the policy routes (gongkai.records.EVIDENCE_KINDS); negative entries emit `negative_list`.
+ENTRY_KINDS = {
+    "negative": ("", ""),
+    "proactive_category": ("", "low"),
+    "narrow_scope": ("", "low"),
+    "internal_affairs": ("internal_affairs", "medium"),
+    "process_info": ("process_info", "medium"),
+}
+
 DEFAULT_EXCLUDE_WINDOW = 20   # characters either side of a hit in which an `exclude` phrase cancels it
 
 
@@ -81,6 +93,7 @@ class Entry:
     reason_code: str              # a key of REASON_CODES
     severity: str                 # high | medium | low
     source: str                   # where the entry comes from (a published list, a law, a case)
+    kind: str = "negative"        # a key of ENTRY_KINDS
     phrases: tuple[str, ...] = ()
     regex: tuple[str, ...] = ()
     cooccur: Cooccur | None = None
@@ -92,6 +105,10 @@ class Entry:
     no_match_examples: tuple[Example, ...] = ()
     file: str = field(default="", compare=False)
     line: int = field(default=0, compare=False)
+
+    @property
+    def hit_kind(self) -> str:
+        return "negative_list" if self.kind == "negative" else self.kind
 
     @property
     def reason(self) -> str:

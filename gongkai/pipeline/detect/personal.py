@@ -7,6 +7,11 @@ its validator agrees (GB 11643, Luhn, number segments). Short or ambiguous
 patterns also need a context word in the same line or in the column header of
 the table they sit in. Landlines are never flagged: an agency's contact number
 is public under 条例第二十条第（二）项.
+
+IDs and mobiles are found as clerks type them: grouped by spaces, NBSP, hyphens or
+dots, with zero-width spaces inside, in full-width digits; a tab or a line break
+inside an ID only counts next to an ID label. Hit spans cover the number as it
+stands in the text, separators included.
 """
 from __future__ import annotations
 
@@ -30,22 +35,44 @@ _EDGE = "0-9０-９A-Za-zＡ-Ｚａ-ｚ*＊"
 _LB = rf"(?<![{_EDGE}].)(?<!{_D}[.．].)"
 _RB = rf"(?![{_EDGE}])(?![.．]{_D})"
 
-# 18 characters, optionally grouped 6-8-4 or 6-4-4-4 by spaces.
+# Separators clerks type inside a number. Zero-width characters are invisible and may sit
+# anywhere; the visible ones must group the digits consistently (see _groups).
+_NUMBER_SEP = re.escape(v.NUMBER_SEPARATORS + v.ZERO_WIDTH)
+_ID_SEP = _NUMBER_SEP + "\t\n"
+# 18 characters with up to three separator characters between any two of them.
+# The first two digits (the province) are never split, and the first is 1–8: most number
+# runs of a statistics table fail right there.
 _ID18 = re.compile(
-    rf"{_D}{_LB}{_D}{{5}}[ \u3000]?{_D}{{4}}[ \u3000]?{_D}{{4}}[ \u3000]?{_D}{{3}}[0-9０-９XxＸｘ]{_RB}")
+    rf"[1-8１-８]{_LB}{_D}(?:[{_ID_SEP}]{{0,3}}{_D}){{15}}[{_ID_SEP}]{{0,3}}[0-9０-９XxＸｘ]{_RB}")
 _ID15 = re.compile(rf"{_D}{_LB}{_D}{{14}}{_RB}")
 _MOBILE = re.compile(
-    rf"(?:(?:[+＋]86|0{_LB}086)[- \u3000]?[1１]|[1１]{_LB}){_D}{{2}}[- \u3000]?{_D}{{4}}[- \u3000]?{_D}{{4}}{_RB}")
-_CARD = re.compile(rf"{_D}{_LB}{_D}{{3}}(?:[- ]?{_D}{{4}}){{3}}(?P<tail>[- ]?{_D}{{1,3}})?{_RB}")
+    rf"(?:(?P<prefix>[+＋][8８][6６]|[0０]{_LB}[0０][8８][6６])[{_NUMBER_SEP}]{{0,3}}[1１]|[1１]{_LB})"
+    rf"(?:[{_NUMBER_SEP}]{{0,3}}{_D}){{10}}{_RB}")
+_SEP_RUN = re.compile(rf"[{_ID_SEP}]+")
+_NO_ZERO_WIDTH = {ord(c): None for c in v.ZERO_WIDTH}
+# How a mobile's 11 digits may be grouped: 138 1234 5678, 1381 2345 678, 138 12345678, 1381234 5678.
+_MOBILE_GROUPS = frozenset({(11,), (3, 4, 4), (4, 4, 3), (3, 8), (7, 4)})
+# An 18-character number whose check digit fails is still a person's ID right after its label.
+_ID_LABEL = re.compile(r"(?:身份证|身份号码|证件号)")
+_ID_LABEL_BEFORE = re.compile(r"(?:身份证(?:件)?(?:号码|号)?|公民身份号码|身份号码|证件号码?)[为是：:\s]{0,3}$")
+_CARD_SEP = "[- \u00a0\u3000\u200b]"
+_CARD = re.compile(rf"{_D}{_LB}{_D}{{3}}(?:{_CARD_SEP}?{_D}{{4}}){{3}}(?P<tail>{_CARD_SEP}?{_D}{{1,3}})?{_RB}")
 _PASSPORT = re.compile(
     rf"(?:E{_LB}[A-HJ-NP-Z0-9]{_D}{{7}}|G{_LB}{_D}{{8}}|1{_LB}[45]{_D}{{7}}|[PSD]{_LB}E{_D}{{7}}"
     rf"|K{_LB}{_D}{{8}}|M{_LB}A{_D}{{7}}){_RB}")
 _EMAIL = re.compile(
-    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9][A-Za-z0-9._%+\-]*[@＠][A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}")
 _PUBLIC_EMAIL = re.compile(r"\.gov(?:\.cn)?$", re.IGNORECASE)
 _ROLE_MAILBOX = re.compile(
     r"(?:hr|info|service|admin|contact|office|support|webmaster|postmaster|kefu|zhaopin|jubao|tousu|xxgk|zwgk)@",
     re.IGNORECASE)
+
+# A mailbox readers are asked to send to (发送至…邮箱, 反馈意见，电子邮箱：) or one an office is
+# named with (…种植业股，邮箱：) is the agency's, even on a public webmail domain.
+_AGENCY_MAILBOX = re.compile(
+    r"(?:发送|发至|发到|报送|报至|反馈|寄至|寄送|投递|提交|回执|电子版|报名表)[^。；;\n]{0,12}"
+    r"(?:邮箱|电子邮件|邮件)[^。；;\n]{0,6}$"
+    r"|(?:科|股|处|室|局|中心|办|站|所|委|院|组)[，,、]?(?:电子)?邮箱(?:地址)?[：:]?[ \u3000]*$")
 
 _BANK_CUES = re.compile(r"银行卡|卡号|账号|帐号|开户行|银行账户|开户银行|收款账户|存折")
 _BANK_CUES_62 = re.compile(r"银行|社保卡|代发|转入|存入|打卡|发放")   # weaker words, UnionPay 62 only
@@ -58,12 +85,13 @@ _ORG_CUES = re.compile(r"信用代码|社会信用|组织机构代码|纳税人�
 _H = "[\u4e00-\u9fff]"
 _NUM = "(?:[0-9０-９]+|[一二三四五六七八九十百零〇]+)"
 # Every branch starts at a number, 村 or 门牌, so the engine only tries the pattern at those
-# characters; whether a number belongs to a road, an estate or a building is then decided by
-# looking at the word just before it (_address_kind).
+# characters (a number only where it starts: trying every digit of a long run is quadratic);
+# whether a number belongs to a road, an estate or a building is then decided by looking at
+# the word just before it (_address_kind). 村级组织, 村民小组, 村委 are not village groups.
 _ADDR = re.compile(
-    rf"(?:(?P<village>村(?:{_NUM}|{_H}{{1,3}}?)(?:小组|组|队|社))"
+    rf"(?:(?P<village>村(?![民级委])(?:{_NUM}|{_H}{{1,3}}?)(?:小组|组(?!织)|队(?!伍)|社(?!会|区)))"
     rf"|门牌号?[：:]?{_NUM}号?"
-    rf"|{_NUM}(?P<unit>号院|号楼|号|栋|幢|座|单元|(?=[-－]{_D})))"
+    rf"|(?<![0-9０-９一二三四五六七八九十百零〇]){_NUM}(?P<unit>号院|号楼|号|栋|幢|座|单元|(?=[-－]{_D})))"
     rf"(?:[-－]?(?:{_NUM}(?:号楼|栋|幢|座|单元|室|层|号房|号|楼)|门牌{_NUM}号)|[-－]?{_D}+(?=[-－]{_D})|[-－]{_D}+)*")
 _ROAD_WORDS = ("路", "街", "巷", "弄", "大道", "胡同")
 _ESTATE_WORDS = ("小区", "花园", "公寓", "家园", "新村", "大厦", "公馆", "苑")
@@ -83,6 +111,7 @@ _MAX_NAME_BACK = 12
 _NEWLINE = re.compile("\n")
 _HEADER_LABELS = re.compile(r"序号|姓名|身份证|证件|电话|手机|银行|卡号|账号|帐号|住址|地址|金额|性别|户主|村组|护照|年龄|民族")
 _CELL_SPLIT = re.compile(r"[ \t\u3000|｜]+")
+_CELL = re.compile(r"[^ \t\u3000|｜]+")
 _LONG_DIGITS = re.compile(r"[0-9０-９]{6}")
 
 
@@ -123,29 +152,112 @@ class Lines:
                 self._headers.append(current)
         return self._headers[number]
 
+    def column(self, pos: int) -> str | None:
+        """The header cell above `pos`, when its row and the header split into as many cells."""
+        number = self.number(pos)
+        header = self.header(number)
+        if header is None:
+            return None
+        line_start, line_end = self.bounds(number)
+        line = self.text[line_start:line_end]
+        row, heads = _cell_spans(line), _cell_spans(header)
+        # Trailing empty cells of a tab-separated row are stripped with the line's trailing blanks.
+        if len(row) != len(heads) and not ("\t" in line and "\t" in header and len(row) < len(heads)):
+            return None
+        offset = pos - line_start
+        for (start, end), (head_start, head_end) in zip(row, heads):
+            if start <= offset < end:
+                return header[head_start:head_end]
+        return None
+
     def near(self, start: int, end: int, cues: re.Pattern, before: int = 20, after: int = 8) -> bool:
-        """Whether a cue word is within `before`/`after` characters on the same line, or in its header."""
+        """Whether a cue word is within `before`/`after` characters on the same line, or in the
+        header of its table: the header cell of its column when the cells line up, else the row."""
         number = self.number(start)
         line_start, line_end = self.bounds(number)
         window = self.text[max(line_start, start - before):start] + "\n" + self.text[end:min(line_end, end + after)]
         if cues.search(window):
             return True
-        header = self.header(number)
+        header = self.column(start) or self.header(number)
         return header is not None and cues.search(header) is not None
 
 
-def _hit(kind: str, rule: str, text: str, start: int, end: int, why: str) -> Hit:
-    severity = "high" if kind in HIGH_KINDS else "medium"
+def _cell_spans(line: str) -> list[tuple[int, int]]:
+    """Cells of a table row: tab-separated (empty cells count) when it has tabs, else blank-separated."""
+    if "\t" not in line:
+        return [m.span() for m in _CELL.finditer(line)]
+    spans, start = [], 0
+    for cell in line.split("\t"):
+        spans.append((start, start + len(cell)))
+        start += len(cell) + 1
+    return spans
+
+
+def _hit(kind: str, rule: str, text: str, start: int, end: int, why: str, severity: str | None = None) -> Hit:
+    severity = severity or ("high" if kind in HIGH_KINDS else "medium")
     return Hit(kind=kind, rule_id=f"personal.{rule}", text=text[start:end], start=start, end=end,
                ground=GROUND, severity=severity, explanation=why)
 
 
+def _matches(pattern: re.Pattern, text: str) -> Iterator[re.Match]:
+    """Every match, overlapping ones too: a candidate that fails its check must not hide the
+    real number starting inside it. Callers drop matches overlapping an accepted one."""
+    pos = 0
+    while (m := pattern.search(text, pos)) is not None:
+        yield m
+        pos = m.start() + 1
+
+
+def _groups(number: str) -> tuple[list[int], set[str]]:
+    """Lengths of the digit groups of a number as typed, and its distinct visible separators."""
+    visible = number.translate(_NO_ZERO_WIDTH)
+    return [len(part) for part in _SEP_RUN.split(visible)], set(_SEP_RUN.findall(visible))
+
+
+def _id_layout_ok(number: str, labelled: bool) -> bool:
+    """One kind of separator, groups of two digits or more (6-8-4, 4-4-4-4-2…); a tab or line
+    break inside (a wrapped line, a split cell) only next to an ID label."""
+    sizes, seps = _groups(number)
+    if not seps:
+        return True
+    if any("\t" in sep or "\n" in sep for sep in seps):
+        return labelled
+    return len(seps) == 1 and len(sizes) <= 6 and min(sizes) >= 2
+
+
+def _after_id_label(text: str, lines: Lines, start: int) -> bool:
+    """Whether the number follows an ID label on its line (or ending the line above), or sits
+    in a column headed by one."""
+    before = text[max(0, start - 14):start].rstrip(" \t\u3000\u00a0\n")
+    if _ID_LABEL_BEFORE.search(before):
+        return True
+    column = lines.column(start)
+    return column is not None and _ID_LABEL.search(column) is not None
+
+
+def _id18_hit(text: str, lines: Lines, m: re.Match) -> Hit | None:
+    number, start, end = m.group(), m.start(), m.end()
+    if not v.looks_like_resident_id(number):
+        return None
+    valid = v.is_resident_id(number)
+    labelled = _after_id_label(text, lines, start)
+    if not (valid or labelled):
+        return None
+    if not _id_layout_ok(number, labelled or lines.near(start, end, _ID_LABEL)) or lines.near(start, end, _ORG_CUES):
+        return None
+    if valid:
+        return _hit("personal_id", "id18", text, start, end, "18位居民身份证号码，出生日期与校验位有效（GB 11643）")
+    return _hit("personal_id", "id18_check", text, start, end,
+                "“身份证号”标签后的18位号码，校验位不符（多为录入笔误），仍是个人身份证号码", "medium")
+
+
 def _find_ids(text: str, lines: Lines) -> list[Hit]:
-    hits = []
-    for m in _ID18.finditer(text):
-        if v.is_resident_id(m.group()) and not lines.near(m.start(), m.end(), _ORG_CUES):
-            hits.append(_hit("personal_id", "id18", text, m.start(), m.end(),
-                             "18位居民身份证号码，出生日期与校验位有效（GB 11643）"))
+    hits: list[Hit] = []
+    for m in _matches(_ID18, text):
+        # The century of birth first: the cheapest check, and statistics tables hold many numbers.
+        if v.normalize(m.group())[6:8] in ("19", "20") and (not hits or m.start() >= hits[-1].end):
+            hit = _id18_hit(text, lines, m)
+            hits += [hit] if hit else []
     for m in _ID15.finditer(text):
         if v.is_resident_id(m.group()) and lines.near(m.start(), m.end(), _ID15_CUES):
             hits.append(_hit("personal_id", "id15", text, m.start(), m.end(),
@@ -153,9 +265,20 @@ def _find_ids(text: str, lines: Lines) -> list[Hit]:
     return hits
 
 
-def _find_mobiles(text: str) -> list[Hit]:
-    return [_hit("mobile", "mobile", text, m.start(), m.end(), "手机号码（号段有效），属个人联系方式")
-            for m in _MOBILE.finditer(text) if v.is_mobile(m.group())]
+def _mobile_layout_ok(m: re.Match) -> bool:
+    """One kind of separator, grouped as people write mobiles (3-4-4, 4-4-3, 3-8, 7-4)."""
+    body = m.group()[len(m.group("prefix") or ""):].lstrip(v.NUMBER_SEPARATORS + v.ZERO_WIDTH)
+    sizes, seps = _groups(body)
+    return len(seps) <= 1 and tuple(sizes) in _MOBILE_GROUPS
+
+
+def _find_mobiles(text: str, taken: _Taken) -> list[Hit]:
+    hits: list[Hit] = []
+    for m in _matches(_MOBILE, text):
+        if ((not hits or m.start() >= hits[-1].end) and v.is_mobile(m.group()) and _mobile_layout_ok(m)
+                and not taken.overlaps(*m.span())):
+            hits.append(_hit("mobile", "mobile", text, m.start(), m.end(), "手机号码（号段有效），属个人联系方式"))
+    return hits
 
 
 def _card_span(m: re.Match) -> tuple[int, int] | None:
@@ -163,7 +286,7 @@ def _card_span(m: re.Match) -> tuple[int, int] | None:
     if v.is_bank_card(m.group()):
         return m.span()
     tail = m.group("tail")
-    if tail and tail[0] in "- " and v.is_bank_card(m.group()[:-len(tail)]):
+    if tail and not tail[0].isdigit() and v.is_bank_card(m.group()[:-len(tail)]):
         return m.start(), m.end() - len(tail)
     return None
 
@@ -187,13 +310,14 @@ def _find_passports(text: str, lines: Lines) -> list[Hit]:
 
 
 def _find_emails(text: str) -> list[Hit]:
-    if "@" not in text:
+    if "@" not in text and "＠" not in text:
         return []
-    # Agency mailboxes (…gov.cn) are public contacts under 条例第二十条第（二）项, and role
-    # mailboxes (hr@, info@…) belong to an organisation, not a person.
+    # Agency mailboxes (…gov.cn, or one readers are asked to send to) are public contacts under
+    # 条例第二十条第（二）项, and role mailboxes (hr@, info@…) belong to an organisation, not a person.
     return [_hit("email", "email", text, m.start(), m.end(), "电子邮箱地址，属个人联系方式")
             for m in _EMAIL.finditer(text)
-            if not (_PUBLIC_EMAIL.search(m.group()) or _ROLE_MAILBOX.match(m.group()))]
+            if not (_PUBLIC_EMAIL.search(m.group()) or _ROLE_MAILBOX.match(m.group().replace("＠", "@"))
+                    or _AGENCY_MAILBOX.search(text, max(0, m.start() - 24), m.start()))]
 
 
 def _address_kind(text: str, m: re.Match) -> str | None:
@@ -266,7 +390,8 @@ _AFTER_BARE_NAME = frozenset("于因现系在")
 # Officials acting in office are public (条例第二十条第（二）项): no name right after these.
 _OFFICIAL = re.compile(
     r"(?:签发人|联系人|经办人|审核人|审批人|拟稿人|承办人|负责人|责任人|执法人员|局长|主任|书记|市长|县长|区长|"
-    r"镇长|乡长|处长|科长|厅长|部长|主席|委员|院长|所长|队长|站长|校长|经理|董事长)[：:]?[ \u3000]*$")
+    r"镇长|乡长|处长|科长|厅长|部长|主席|委员|院长|所长|队长|站长|校长|经理|董事长)[：:]?"
+    r"(?:[\u4e00-\u9fff]{2,10}[ \u3000]+)?[ \u3000]*$")          # 联系人：镇水利站　欧阳剑
 
 
 def _labelled_names(text: str) -> Iterator[tuple[int, int, str, str]]:
@@ -289,8 +414,30 @@ def _gendered_names(text: str) -> Iterator[tuple[int, int, str, str]]:
         while begin > 0 and m.start() - begin < 8 and "\u4e00" <= text[begin - 1] <= "\u9fff":
             begin -= 1
         name = v.name_at_end(text[begin:m.start()])
-        if name:
-            yield m.start() - len(name), m.start(), "name_gender", "姓名后注明性别，属自然人个人信息"
+        start = m.start() - len(name or "")
+        if name and not _is_unit(text, start):
+            yield start, m.start(), "name_gender", "姓名后注明性别，属自然人个人信息"
+
+
+# Surnames that are also units: right after a number they measure (800米跑（女）, 3万元).
+_UNIT_SURNAMES = frozenset("米万")
+
+
+def _is_unit(text: str, start: int) -> bool:
+    return text[start:start + 1] in _UNIT_SURNAMES and text[start - 1:start].isdigit()
+
+
+# Words that introduce a person in running text (…村民黄志勇，…妻子王秀云（…): only after one of
+# them does the end of a longer run count as a name (not …运转成本高， …实施方案（).
+_PERSON_WORDS = ("村民", "居民", "农民", "群众", "户主", "职工", "员工", "工人", "学生", "教师", "患者", "病人",
+                 "妻子", "丈夫", "配偶", "儿子", "女儿", "之子", "之女", "父亲", "母亲", "老人", "儿童", "对象",
+                 "家属", "亲属", "业主", "租户", "住户", "个人", "公民", "同学", "旅客", "乘客", "考生", "司机",
+                 "驾驶员", "驾驶人", "幼儿", "孕妇", "孩子")
+
+
+def _name_after_person_word(run: str) -> str | None:
+    name = v.name_at_end(run)
+    return name if name and run[:-len(name)].endswith(_PERSON_WORDS) else None
 
 
 def _row_names(text: str, lines: Lines, anchors: set[int]) -> Iterator[tuple[int, int, str, str]]:
@@ -299,9 +446,9 @@ def _row_names(text: str, lines: Lines, anchors: set[int]) -> Iterator[tuple[int
         for run in _HAN_RUN.finditer(text, line_start, line_end):
             start, name = run.start(), v.name_in_run(run.group())
             if name is None and text[run.end():run.end() + 1] in _NAME_FOLLOWERS:
-                name = v.name_at_end(run.group())      # …村民黄志勇，身份证号…
+                name = _name_after_person_word(run.group())      # …村民黄志勇，身份证号…
                 start = run.end() - len(name or "")
-            if name and not _OFFICIAL.search(text[max(line_start, start - 8):start]):
+            if name and not _is_unit(text, start) and not _OFFICIAL.search(text[max(line_start, start - 20):start]):
                 yield start, start + len(name), "name_row", "与身份证号、手机号、银行卡号或住址同行的自然人姓名"
 
 
@@ -320,7 +467,8 @@ def detect_personal(doc: DetectInput, allow: frozenset[str] = frozenset()) -> li
     if not text:
         return []
     lines = Lines(text)
-    hits = _find_ids(text, lines) + _find_mobiles(text)
+    hits = _find_ids(text, lines)
+    hits += _find_mobiles(text, _Taken(hits))
     numbers = _Taken(hits)
     hits += [h for h in _find_passports(text, lines) if not numbers.overlaps(h.start, h.end)]
     hits += _find_cards(text, lines, _Taken(hits))

@@ -1,7 +1,8 @@
 """Check digits and number formats of Chinese identifiers, as pure functions.
 
-Every validator takes the text as written (full-width digits, spaces and
-hyphens inside the number are tolerated) and returns a bool; none raises.
+Every validator takes the text as written (full-width digits and the separators
+clerks type inside a number — spaces, NBSP, zero-width spaces, tabs, line
+breaks, hyphens, dots — are tolerated) and returns a bool; none raises.
 The personal-data detector uses them so that a digit run only becomes a hit
 when it really is an identifier, the way Presidio recognizers validate a
 pattern match with a checksum before reporting it.
@@ -15,11 +16,15 @@ from datetime import date
 _FULLWIDTH = {0xFF10 + i: 0x30 + i for i in range(10)}
 _FULLWIDTH.update({0xFF21 + i: 0x41 + i for i in range(26)})
 _FULLWIDTH.update({0xFF41 + i: 0x61 + i for i in range(26)})
-_FULLWIDTH.update({ord(c): None for c in " \u3000\t-－‐"})
+# What clerks type inside a number: spaces of every width, hyphens, dots; zero-width characters
+# are invisible and may sit anywhere. Tabs and line breaks come from layout (cells, wrapped lines).
+NUMBER_SEPARATORS = " \u00a0\u202f\u3000-－‐‑.．·" + "".join(map(chr, range(0x2002, 0x200A)))
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
+_FULLWIDTH.update({ord(c): None for c in NUMBER_SEPARATORS + ZERO_WIDTH + "\t\n"})
 
 
 def normalize(value: str) -> str:
-    """ASCII digits and letters of `value`, upper-cased, without spaces or hyphens."""
+    """ASCII digits and letters of `value`, upper-cased, without separators (spaces, hyphens, dots…)."""
     return value.translate(_FULLWIDTH).upper()
 
 
@@ -65,6 +70,16 @@ def is_resident_id(value: str, today: date | None = None) -> bool:
     return False
 
 
+def looks_like_resident_id(value: str, today: date | None = None) -> bool:
+    """The shape of an 18-character ID (address code, birth year and month) whatever its check digit:
+    what a mistyped ID still has. Only meaningful next to an ID label."""
+    s = normalize(value)
+    if len(s) != 18 or not s[:17].isdigit() or s[17] not in "0123456789X" or not _address_ok(s[:6]):
+        return False
+    year, month = int(s[6:10]), int(s[10:12])
+    return _EARLIEST_BIRTH.year <= year <= (today or date.today()).year and 1 <= month <= 12
+
+
 # --- Luhn (bank cards) ---------------------------------------------------------
 
 def luhn_checksum(digits: str) -> int:
@@ -105,7 +120,7 @@ MOBILE_SEGMENTS = frozenset(
 def is_mobile(value: str) -> bool:
     """An 11-digit mainland mobile number in an allocated segment; +86 / 0086 prefixes allowed."""
     s = normalize(value).replace("(", "").replace(")", "")
-    for prefix in ("+86", "0086"):
+    for prefix in ("+86", "＋86", "0086"):
         if s.startswith(prefix):
             s = s[len(prefix):]
     return len(s) == 11 and s.isdigit() and int(s[:3]) in MOBILE_SEGMENTS
@@ -198,6 +213,7 @@ _NOT_NAMES = frozenset("""
 江南 安全 安排 安置 文化 文件 文明 程序 项目 管理 单位 解决 成立 成员 成果 马路 石头 林业 林地 田地
 田间 黄金 白天 康复 温度 关于 关系 关注 连续 包括 车辆 路口 齐全 任务 任职 余额 母亲 孙子 孙女 陈述
 陈列 车主 满意 支付 劳动 贺电 吉祥 计划 章程 季度 曲线 谷物 游客 毛利 利润 盛开 华夏 宁静 海关 海洋 范围 于是 严格 严重
+单独 党派 查询 查看 查阅 申请 签字 签名 籍贯 学历 民族 年龄 性别 户籍 房屋 邮箱 电话 手机
 """.split())
 
 

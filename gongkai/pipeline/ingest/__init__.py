@@ -16,19 +16,13 @@ from gongkai.records import ERROR, ParsedDoc
 
 
 def discover(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
-    """Every non-hidden file under the given files and folders, recursively, in a stable order."""
-    for root in paths:
-        root = Path(root)
-        if root.is_file():
-            yield root
-            continue
-        if not root.is_dir():
-            raise FileNotFoundError(f"{root}: no such file or folder")
-        for dirpath, dirnames, filenames in os.walk(root):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in sorted(filenames):
-                if not name.startswith("."):
-                    yield Path(dirpath) / name
+    """Every non-hidden regular file under the given files and folders, recursively, in a stable order
+    (links inside folders, FIFOs, devices and unlistable folders left out: see files.discover_entries)."""
+    from .files import discover_entries
+
+    for found in discover_entries(paths):
+        if found.problem is None:
+            yield Path(found.path)
 
 
 def sha256(data: bytes) -> str:
@@ -42,6 +36,11 @@ def parse(data: bytes, name: str, limits: Limits = DEFAULT_LIMITS) -> ParsedDoc:
     deadline = time.monotonic() + limits.file_timeout_s
     try:
         return dispatch.parse_bytes(data, name, limits, deadline)
+    except MemoryError:     # the worker's memory ceiling (config.Limits.max_memory_bytes)
+        from .errors import memory_reason
+
+        return ParsedDoc(format=Path(name).suffix.lstrip(".").lower() or "unknown", status=ERROR,
+                         error=memory_reason(limits.max_memory_bytes))
     except Exception as exc:  # a parser bug must not stop the batch
         return ParsedDoc(format=Path(name).suffix.lstrip(".").lower() or "unknown", status=ERROR,
                          error=f"parser failed: {type(exc).__name__}: {exc}".splitlines()[0][:300])

@@ -7,6 +7,8 @@ everything else. It reads what python-docx's paragraph API does not: text
 boxes (`w:txbxContent`, one branch of `mc:AlternateContent`), tracked
 insertions, footnotes and endnotes. Deleted text (`w:del`, `w:moveFrom`) is
 left out but flagged, as are comments: that text still travels with the file.
+A table becomes one line per row, its cells separated by tabs, so a value keeps
+its column header (姓名, 身份证号码, 银行卡号…) for the detectors.
 """
 from __future__ import annotations
 
@@ -30,7 +32,8 @@ NO_TEXT = "no text (the document holds only images, empty paragraphs or nothing)
 P, T, TAB, BR, CR = W + "p", W + "t", W + "tab", W + "br", W + "cr"
 HYPHEN, INS, DEL, MOVE_FROM, MOVE_TO = W + "noBreakHyphen", W + "ins", W + "del", W + "moveFrom", W + "moveTo"
 FALLBACK, R, TXBX = MC + "Fallback", W + "r", W + "txbxContent"
-_WALK_TAGS = (P, T, TAB, BR, CR, HYPHEN, INS, DEL, MOVE_FROM, MOVE_TO, FALLBACK, TXBX)
+TBL, TR, TC = W + "tbl", W + "tr", W + "tc"
+_WALK_TAGS = (P, T, TAB, BR, CR, HYPHEN, INS, DEL, MOVE_FROM, MOVE_TO, FALLBACK, TXBX, TBL)
 _CHARS = {TAB: "\t", BR: "\n", CR: "\n", HYPHEN: "-"}
 # Skipped with their whole subtree: deleted text, and the second branch of an alternate content.
 _SKIP = frozenset((DEL, MOVE_FROM, FALLBACK))
@@ -89,10 +92,31 @@ def _visit(el, stories: list[_Story], skipped: set, found: set[str]) -> None:
             story.pieces.append(_CHARS[tag])
     elif tag == TXBX:
         stories.append(_Story(set(el.iter(*_WALK_TAGS))))
+    elif tag == TBL:
+        story.end_paragraph()
+        story.lines.extend(table_lines(el, found))
+        skipped.update(el.iter(*_WALK_TAGS))
     if tag in _TRACKED:
         found.add("tracked_changes")
     if tag in _SKIP:
         skipped.update(el.iter(*_WALK_TAGS))
+
+
+def table_lines(table: etree._Element, found: set[str]) -> list[str]:
+    """One line per row of a table, cells separated by tabs (a merged cell's continuation is an
+    empty cell, so columns stay aligned with the header row); nested tables stay in their cell."""
+    return [row_line([part_lines(tc, found) for tc in _own(row, TC, TR)]) for row in _own(table, TR, TBL)]
+
+
+def row_line(cells: list[list[str]]) -> str:
+    """A row from the lines of each of its cells: a cell's lines joined by spaces, cells by tabs."""
+    return "\t".join(" ".join(line.replace("\t", " ") for line in lines if line.strip()) for lines in cells)
+
+
+def _own(parent: etree._Element, tag: str, owner: str) -> list:
+    """`tag` elements under `parent` whose nearest `owner` ancestor is `parent` itself (rows of this
+    table, not of a nested one; also rows and cells wrapped in content controls)."""
+    return [el for el in parent.iter(tag) if next(el.iterancestors(owner), None) is parent]
 
 
 def _close_box(stories: list[_Story]) -> None:
@@ -208,10 +232,13 @@ def _block_lines(container) -> list[str]:
 
 
 def _table_lines(table) -> list[str]:
-    lines, last = [], None
+    """One line per row, cells separated by tabs, like the fast path."""
+    lines, seen = [], set()
     for row in table.rows:
+        cells = []
         for cell in row.cells:
-            if cell._tc is not last:  # merged cells repeat in row.cells
-                lines.extend(_block_lines(cell))
-            last = cell._tc
+            if cell._tc not in seen:  # merged cells repeat in row.cells
+                cells.append(_block_lines(cell))
+            seen.add(cell._tc)
+        lines.append(row_line(cells))
     return lines

@@ -50,3 +50,8 @@ def check_deadline(deadline: float, timeout_s: float) -> None:
     """Called between pages: a slow file stops with a readable error instead of hanging the batch."""
     if time.monotonic() > deadline:
         raise DeadlineExceeded(timeout_s)
+
+
+def memory_reason(limit_bytes: int) -> str:
+    """The row of a file whose parse needed more than the worker's memory ceiling."""
+    return f"too much memory: the file needed more than the {human_size(limit_bytes)} per-worker limit (--max-memory)"

@@ -76,7 +76,8 @@ def join_wrapped_lines(lines: list[str]) -> str:
     if not lines:
         return ""
     widths = [display_width(line) for line in lines]
-    full = sorted(widths)[int(FULL_LINE_PERCENTILE * (len(widths) - 1))]  # robust to one long table row
+    prose = sorted(w for w, line in zip(widths, lines) if "\t" not in line) or [0.0]   # table rows never wrap
+    full = prose[int(FULL_LINE_PERCENTILE * (len(prose) - 1))]  # robust to one long table row
     threshold = max(full * FULL_LINE_SHARE, MIN_FULL_WIDTH)
     out = [lines[0]]
     for prev, width, line in zip(lines, widths, lines[1:]):
@@ -93,7 +94,7 @@ _ADDRESSEE_MAX = 60
 
 
 def _joins(prev: str, nxt: str) -> bool:
-    if not prev or not nxt:
+    if not prev or not nxt or "\t" in prev or "\t" in nxt:   # table rows (OFD cells) never wrap
         return False
     if _TITLE_END.search(prev) or prev.endswith("：") or (nxt.endswith(("：", ":")) and len(nxt) <= _ADDRESSEE_MAX):
         return False
