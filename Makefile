@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench bench-font cjk-font clean legacy-formats
+.PHONY: install install-ray demo test bench bench-ray bench-font cjk-font clean legacy-formats
 
 install: $(STAMP) cjk-font
 
@@ -14,6 +14,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+# Optional: Ray, for `classify --engine ray` (make test then runs the Ray tests too).
+install-ray: install
+	$(BIN)/pip install --quiet -e '.[test,ray]'
 
 demo: install
 	rm -f demo.sqlite demo-publication.sqlite
@@ -25,6 +29,10 @@ test: install
 
 bench: install bench-font
 	$(BIN)/python -m benchmarks.run
+
+# Ray on a local two-node cluster (127.0.0.1) against the local pool; not part of make bench.
+bench-ray: install-ray bench-font
+	$(BIN)/python -m benchmarks.ray_bench
 
 # The benchmark's PDFs embed a Song font as real 公文 do, and the OCR tests typeset their synthetic
 # scans with it; without it benchmark PDFs fall back to a non-embedded standard font (see

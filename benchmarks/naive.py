@@ -21,15 +21,37 @@ from gongkai.pipeline.process import DocumentResult
 from gongkai.records import ERROR, OK, HeaderFields, ParsedDoc
 
 
-def naive_text(data: bytes, name: str) -> ParsedDoc:
-    """Read one file the obvious way: pdfplumber, python-docx paragraphs, UTF-8 else GB18030."""
+def pdf_text_bare(data: bytes) -> str:
+    """The ceiling for reading a PDF: bare pypdfium2 `get_text_range` per page, with the same layout
+    clean-up as ours (and as pdf_text_careful), and nothing else (no garble, scan or lost-glyph checks)."""
+    import pypdfium2 as pdfium
+
+    from gongkai.pipeline.ingest.normalize import layout_text
+    from gongkai.pipeline.ingest.pdf import PAGE_SEPARATOR
+
+    pdf = pdfium.PdfDocument(data)
+    try:
+        texts = []
+        for index in range(len(pdf)):
+            page = pdf[index]
+            textpage = page.get_textpage()
+            texts.append(layout_text(textpage.get_text_range().replace("\ufffe", "-")))
+            textpage.close()
+            page.close()
+    finally:
+        pdf.close()
+    return PAGE_SEPARATOR.join(texts)
+
+
+def naive_text(data: bytes, name: str, pdf_text=None) -> ParsedDoc:
+    """Read one file the obvious way: pdfplumber (or `pdf_text`), python-docx paragraphs, UTF-8 else GB18030."""
     from gongkai.pipeline.ingest.docx import docx_text_careful
     from gongkai.pipeline.ingest.pdf import pdf_text_careful
 
     fmt = Path(name).suffix.lstrip(".").lower()
     try:
         if fmt == "pdf":
-            return ParsedDoc(format=fmt, text=pdf_text_careful(data))
+            return ParsedDoc(format=fmt, text=(pdf_text or pdf_text_careful)(data))
         if fmt == "docx":
             return ParsedDoc(format=fmt, text=docx_text_careful(data))
         try:
@@ -61,9 +83,11 @@ def naive_detectors(neglist: NegativeList) -> Detectors:
 class NaivePipeline:
     """read → extract → detect → `nlp.pipe` → policy → one committed insert per document."""
 
-    def __init__(self, model_path: str, neglist: NegativeList) -> None:
+    def __init__(self, model_path: str, neglist: NegativeList, pdf_text=None) -> None:
+        """`pdf_text(data) -> str` reads PDFs (default: pdfplumber; pdf_text_bare for the ceiling)."""
         from gongkai.pipeline.classify.model import load_classifier
 
+        self.pdf_text = pdf_text
         self.classifier = load_classifier(model_path)
         self.detectors = naive_detectors(neglist)
         self.neglist = neglist
@@ -73,7 +97,7 @@ class NaivePipeline:
         from gongkai.pipeline.extract import extract_fields
 
         data = path.read_bytes()
-        parsed = naive_text(data, path.name)
+        parsed = naive_text(data, path.name, self.pdf_text)
         fields = extract_fields(parsed.text) if parsed.text else HeaderFields()
         hits = self.detectors(parsed.text, fields) if parsed.text else []
         probs = self.classifier.predict_careful([parsed.text])[0] if parsed.status == OK else {}

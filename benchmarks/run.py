@@ -66,8 +66,11 @@ def stage_rows(batch: Batch, plan: Plan, res, model: ModelChoice, tmp: Path, log
     rows: list[Row] = []
     log("PDF stage …")
     rows.append(stages.pdf_row(spread(batch.paths("pdf"), plan.pdf)))
+    rows.append(stages.pdf_bare_row(spread(batch.paths("pdf"), plan.pdf)))
     log("DOCX stage …")
     rows.append(stages.docx_row(spread(batch.paths("docx"), plan.docx)))
+    log("TXT stage …")
+    rows.append(stages.gb18030_row(spread(batch.paths("txt-gb18030"), plan.docx)))
     sample = spread(batch.paths(), plan.texts)
     log(f"processing {len(sample)} documents for the classify, detect and SQLite rows …")
     results = [process_document(p.read_bytes(), str(p), f"{i:064x}", res) for i, p in enumerate(sample)]
@@ -85,8 +88,8 @@ def stage_rows(batch: Batch, plan: Plan, res, model: ModelChoice, tmp: Path, log
     log("SQLite writes …")
     rows.append(stages.sqlite_row(results, tmp))
     log(f"whole pipeline vs the naive one on {plan.pipeline} documents …")
-    rows.append(stages.pipeline_row(spread(batch.paths(), plan.pipeline), res.settings, str(model.path),
-                                    res.negative_list, tmp))
+    rows += stages.pipeline_rows(spread(batch.paths(), plan.pipeline), res.settings, str(model.path),
+                                 res.negative_list, tmp)
     gc.unfreeze()
     return rows, results
 
@@ -126,6 +129,19 @@ def worker_figures(batch: Batch, model: ModelChoice, tmp: Path, log) -> tuple[li
                           note="a pure-Python loop alone vs twice at once: the ceiling for the line above",
                           data={"parallel_ceiling": [round(before, 3), round(after, 3)]}))
     return figures, tmp / "e2e-1.sqlite"
+
+
+def fixed_cost_figure(batch: Batch, model: ModelChoice, tmp: Path, log, runs: int = 3) -> Figure:
+    """`gongkai classify` on one document: start-up, workers loading the model and lists, shut-down."""
+    from benchmarks.stages import _linked_folder
+
+    log("gongkai classify on one document (its fixed cost) …")
+    folder = _linked_folder(batch.paths("txt")[:1], tmp / "one-document")
+    seconds = statistics.median(run_classify(folder, tmp / "one.sqlite", 2, model.path, 1).seconds
+                                for _ in range(runs))
+    return Figure("classify fixed cost", f"{seconds:.2f} s (median of {runs})",
+                  note="gongkai classify on one document, 2 workers: everything but the documents",
+                  data={"seconds": round(seconds, 3)})
 
 
 def startup_figures(results: list, tmp: Path, log) -> list[Figure]:
@@ -191,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         rows, results = stage_rows(batch, plan, res, model, tmp, log)
         figures, _ = worker_figures(batch, model, tmp, log)
         figures += startup_figures(results, tmp, log)
+        figures.append(fixed_cost_figure(batch, model, tmp, log))
         figures += ocr_figures(tmp, log, pages=3 if args.quick else 6)
         if not args.skip_memory:
             figures += memory_figures(batch, plan, model, tmp, log)

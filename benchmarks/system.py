@@ -83,12 +83,12 @@ class PeakSampler:
             self._stop.wait(SAMPLE_S)
 
 
-def run_classify(folder: Path, db: Path, workers: int, model: Path, docs: int) -> ClassifyRun:
-    """`gongkai classify FOLDER --workers N` into a fresh database: wall time and peak tree RSS."""
+def run_classify(folder: Path, db: Path, workers: int, model: Path, docs: int, extra: tuple[str, ...] = ()) -> ClassifyRun:
+    """`gongkai classify FOLDER --workers N [EXTRA…]` into a fresh database: wall time and peak tree RSS."""
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     cmd = [str(GONGKAI), "classify", str(folder), "--db", str(db), "--batch", "bench",
-           "--workers", str(workers), "--model", str(model)]
+           "--workers", str(workers), "--model", str(model), *extra]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     with PeakSampler(proc.pid) as sampler:

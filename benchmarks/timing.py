@@ -94,3 +94,15 @@ def measure(fn: Callable[[], Any], work: Work, reps: int = REPS, hits: Callable[
             budget_s: float = BUDGET_S) -> tuple[Measure, Any]:
     seconds, runs, result = median_time(fn, reps, budget_s)
     return Measure(seconds, runs, work, hits(result) if hits else None), result
+
+
+def interleaved(fns: list[Callable[[], Any]], work: Work, rounds: int = 5) -> list[Measure]:
+    """One Measure per function, run in turn `rounds` times (median of each): for cheap contenders
+    on a shared machine, where running one's repetitions after the other's lets load decide."""
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(rounds):
+        for fn, out in zip(fns, times):
+            t0 = time.perf_counter()
+            fn()
+            out.append(time.perf_counter() - t0)
+    return [Measure(statistics.median(t), rounds, work) for t in times]

@@ -6,6 +6,7 @@ libraries (spaCy, pdfplumber) are imported inside the commands, so
 """
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Optional
@@ -47,7 +48,7 @@ def guarded(fn):
             return fn(*args, **kwargs)
         except typer.Exit:
             raise
-        except (ValueError, RuntimeError, KeyError, OSError) as exc:
+        except (ValueError, RuntimeError, KeyError, OSError, sqlite3.Error) as exc:   # e.g. database or disk is full
             fail(str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__)
         except Exception as exc:  # a bug: still one line, details behind --verbose
             fail(f"{type(exc).__name__}: {exc} (run with --verbose for details)")
@@ -76,14 +77,27 @@ def classify(
     max_memory: str = typer.Option("2G", "--max-memory",
                                    help="Memory ceiling of each worker, e.g. 2G or 1500M; a file needing more "
                                         "is `error: too much memory`."),
+    engine: str = typer.Option("local", "--engine", help="local (a pool of worker processes) or ray."),
+    address: Optional[str] = typer.Option(None, "--address",
+                                          help="With --engine ray: join this cluster (HOST:PORT); default: "
+                                               "start a local Ray runtime."),
+    shared_fs: bool = typer.Option(False, "--shared-fs", help="With --engine ray: tasks read the paths "
+                                   "themselves (every node sees them); default: the driver sends the bytes."),
+    in_flight: int = typer.Option(0, "--in-flight", help="With --engine ray: at most this many documents "
+                                  "submitted and not yet written (default: 4 per CPU of the cluster)."),
 ) -> None:
     """Read, extract, detect and classify every file into the working database."""
     import dataclasses
     import os
 
-    from gongkai.pipeline.runner import start_forkserver
+    if engine not in ("local", "ray"):
+        fail(f"--engine must be local or ray, not {engine!r}")
+    if engine == "local" and (address or shared_fs or in_flight):
+        fail("--address, --shared-fs and --in-flight need --engine ray")
+    if engine == "local":
+        from gongkai.pipeline.runner import start_forkserver
 
-    start_forkserver()  # first: its imports (spaCy) overlap everything below
+        start_forkserver()  # first: its imports (spaCy) overlap everything below
 
     from gongkai.config import DEFAULT_LIMITS, MIN_MEMORY_BYTES, parse_size
     from gongkai.pipeline.batch import batch_counts, count_files
@@ -97,13 +111,14 @@ def classify(
     if memory < MIN_MEMORY_BYTES:
         fail(f"--max-memory {max_memory} is below the {human_size(MIN_MEMORY_BYTES)} a worker needs for the model")
     workers = workers or os.cpu_count() or 1
-    _load_list_or_fail(negative_list, include_default=not no_default_list)  # refuse a bad list up front
+    neglist = _load_list_or_fail(negative_list, include_default=not no_default_list)  # refuse a bad list up front
     settings = Settings(model_path=str(model) if model else None,
                         negative_lists=tuple(str(p) for p in negative_list),
                         include_default_list=not no_default_list, follow_symlinks=follow_symlinks,
-                        limits=dataclasses.replace(DEFAULT_LIMITS, max_memory_bytes=memory))
+                        limits=dataclasses.replace(DEFAULT_LIMITS, max_memory_bytes=memory), loaded_list=neglist)
     total = count_files([str(p) for p in paths], follow_symlinks)
-    summary = _run_with_progress(paths, db, batch, settings, workers, total)
+    runner = _ray_engine(address, shared_fs, in_flight, workers) if engine == "ray" else None
+    summary = _run_with_progress(paths, db, batch, settings, workers, total, runner)
     counts = batch_counts(connect(db), batch)
     _print_summary(summary, counts)
 
@@ -120,7 +135,14 @@ def _load_list_or_fail(files, include_default: bool):
         fail(f"negative list refused: {exc}")
 
 
-def _run_with_progress(paths, db, batch, settings, workers, total):
+def _ray_engine(address, shared_fs: bool, in_flight: int, workers: int):
+    from gongkai.pipeline.engine_ray import RayEngine, RayOptions, import_ray
+
+    import_ray()  # not installed: one line with the install command, before any work
+    return RayEngine(RayOptions(address=address, shared_fs=shared_fs, in_flight=in_flight, local_cpus=workers))
+
+
+def _run_with_progress(paths, db, batch, settings, workers, total, engine=None):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from gongkai.pipeline.batch import classify_batch
@@ -129,7 +151,7 @@ def _run_with_progress(paths, db, batch, settings, workers, total):
                   console=console(), transient=True, disable=not sys.stderr.isatty()) as bar:
         task = bar.add_task("files", total=total)
         return classify_batch([str(p) for p in paths], db, batch, settings, workers=workers,
-                              on_result=lambda: bar.advance(task))
+                              on_result=lambda: bar.advance(task), engine=engine)
 
 
 def _print_summary(summary, counts) -> None:

@@ -13,6 +13,7 @@ from gongkai.records import attribute_name
 review_app = typer.Typer(help="Confidentiality review (公开前保密审查). Without a subcommand: the interactive queue.",
                          invoke_without_command=True)
 batch_app = typer.Typer(help="Manage batches.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit log.", no_args_is_help=True)
 
 DB = typer.Option(..., "--db", help="The working SQLite database.")
 REVIEWER = typer.Option(None, "--reviewer", help="Your name (default: $GONGKAI_REVIEWER, else the OS user).")
@@ -27,6 +28,8 @@ def register(app: typer.Typer) -> None:
         review_app.command(name)(guarded(fn))
     review_app.callback()(guarded(review_main))
     batch_app.command("reopen")(guarded(batch_reopen))
+    audit_app.command("verify")(guarded(audit_verify))
+    app.add_typer(audit_app, name="audit")
     app.add_typer(review_app, name="review")
     app.add_typer(batch_app, name="batch")
     app.command("publish")(guarded(publish))
@@ -178,7 +181,8 @@ def review_history(item_id: int = typer.Argument(...), db: Path = DB, as_json: b
     for col in ("#", "when", "who", "action", "from → to", "ground", "reason", "model / list"):
         table.add_column(col, overflow="fold")
     for r in rows:
-        table.add_row(str(r["id"]), r["at"], r["reviewer"], r["action"],
+        who = r["reviewer"] if r.get("account") in (None, r["reviewer"]) else f"{r['reviewer']} (OS account {r['account']})"
+        table.add_row(str(r["id"]), r["at"], who, r["action"],
                       f"{r['from_attribute'] or ''} → {r['to_attribute'] or ''}", r["ground"] or "",
                       r["reason"] or "", f"{r['model_version'] or ''} / {(r['negative_list_version'] or '')[:12]}")
     console().print(table)
@@ -229,6 +233,24 @@ def batch_reopen(name: str = typer.Argument(...), db: Path = DB, reason: str = t
 
     reopen(_db(db), name, reviewer_name(reviewer), reason)
     typer.echo(f"batch {name} reopened; publish it again to update the publication database")
+
+
+def audit_verify(db: Path = DB) -> None:
+    """Check the audit log's hash chain and every document's seal; name the first broken row."""
+    from gongkai.cli import fail
+    from gongkai.pipeline import audit
+
+    conn = _db(db).conn
+    chain = audit.verify_chain(conn)
+    if chain.broken:
+        fail(f"{db}: {chain.broken}")
+    ids = [r[0] for r in conn.execute("SELECT id FROM items ORDER BY id")]
+    changed = audit.unsealed_or_changed(conn, ids)
+    if changed:
+        item_id, why = changed[0]
+        fail(f"{db}: document {item_id} {why}" + (f" (and {len(changed) - 1} more)" if len(changed) > 1 else ""))
+    typer.echo(f"{db}: audit log intact: {chain.rows} row(s), head {chain.head[:16]}…; "
+               f"{len(ids)} document(s) match their seals")
 
 
 def report(db: Path = DB, batch: Optional[str] = typer.Option(None, "--batch"),

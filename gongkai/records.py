@@ -47,7 +47,6 @@ EVIDENCE_KINDS: dict[str, EvidenceKind] = {
     "negative_list": EvidenceKind("负面清单", "non_disclosure", four_eyes=True, conflicts=True),
     "commercial_secret": EvidenceKind("商业秘密", "non_disclosure", ground="条例第十五条"),
     "conflict": EvidenceKind("附注冲突"),
-    "not_a_document": EvidenceKind("非公文文本"),
     "internal_affairs": EvidenceKind("内部事务信息", "non_disclosure", ground="条例第十六条第一款"),
     "process_info": EvidenceKind("过程性信息", "non_disclosure", ground="条例第十六条第二款"),
     "narrow_scope": EvidenceKind("特定对象事项", "on_request", review=False, ground="条例第二十七条"),

@@ -21,3 +21,16 @@ def shared_files(*parts: str, pattern: str = "*") -> list[Path]:
     """Files under a ../shared folder, for parametrising; empty when the folder is absent."""
     folder = SHARED.joinpath(*parts)
     return sorted(p for p in folder.glob(pattern) if p.is_file()) if folder.is_dir() else []
+
+
+@pytest.fixture
+def open_tmp():
+    """A temporary folder a second OS account can reach (pytest's tmp_path is private to its user), for
+    tests where two people work on one database (tests.helpers.run_as_other_account)."""
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="gongkai-test-"))
+    folder.chmod(0o777)
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)

@@ -44,3 +44,33 @@ def derived_drafts(tmp_path_factory, name: str, count: int, fmt_of: Callable[[in
     for index in range(count):
         write_document(folder, index, document_text(source, index), fmt_of(index))
     return folder
+
+
+
+def run_as_other_account(*args: str, check: bool = True):
+    """Run `gongkai ARGS` as a second OS account (`nobody`), for four eyes. Only root can start a process
+    as another account; it keeps the right to read and write files (the interpreter may live under /root),
+    so the account differs and nothing else does. Skips elsewhere."""
+    import os
+    import pwd
+    import shutil
+    import subprocess
+
+    from tests.test_cli_batch import GONGKAI
+
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("four eyes need a second OS account: run the tests as root (with setpriv) to start one")
+    try:
+        uid = pwd.getpwnam("nobody").pw_uid
+    except KeyError:
+        pytest.skip("no `nobody` account to act as the second reviewer")
+    for db in (Path(a) for a in args if a.endswith(".sqlite")):      # typer checks access() as the account
+        for path in (db, *db.parent.glob(db.name + "-*")):
+            path.chmod(0o666)
+    caps = "+dac_override,+dac_read_search"
+    proc = subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", f"--inh-caps={caps}",
+                           f"--ambient-caps={caps}", GONGKAI, *args], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "COLUMNS": "250"})
+    if check and proc.returncode != 0:
+        raise AssertionError(f"gongkai {' '.join(args)} (as a second account) failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc

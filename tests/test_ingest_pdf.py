@@ -9,6 +9,7 @@ from gongkai.pipeline.ingest.garble import CID, NO_UNICODE_MAP, PRIVATE_USE, gar
 from gongkai.pipeline.ingest.normalize import layout_text
 from gongkai.pipeline.ingest.pdf import pdf_text_careful
 from tests.builders import make_pdf
+from tests.conftest import shared_files
 
 BODY = ("为切实做好春节期间安全生产工作，防范和遏制重特大事故发生，各单位要严格落实涉密人员管理制度，"
         "加强值班值守，确保人民群众度过一个安定祥和的节日。")
@@ -139,3 +140,54 @@ def test_builders_never_start_a_line_with_closing_punctuation():
     lines = wrap("甲" * 28 + "。" + "乙" * 27 + "，、" + "丙" * 5)
     assert lines[0].endswith("。") and lines[1].endswith("，、")
     assert not any(line[0] in NO_LINE_START for line in lines)
+
+
+def _latin_pdf(path, font: str | None) -> bytes:
+    """A one-line PDF in Helvetica (a standard-14 font, not embedded) or in an embedded TrueType font."""
+    import os
+
+    import reportlab
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path))
+    if font:
+        pdfmetrics.registerFont(TTFont(font, os.path.join(os.path.dirname(reportlab.__file__), "fonts", "Vera.ttf")))
+        pdf.setFont(font, 14)
+    pdf.drawString(72, 700, "Notice on winter fire prevention")
+    pdf.showPage()
+    pdf.save()
+    return path.read_bytes()
+
+
+def test_the_lost_glyph_guard_is_skipped_only_where_the_bytes_prove_every_font_embedded(tmp_path):
+    from gongkai.pipeline.ingest.pdf import may_lose_glyphs
+
+    cid = make_pdf(tmp_path / "cid.pdf", ["关于做好冬季森林防火工作的通知"]).read_bytes()
+    assert may_lose_glyphs(cid)                            # STSong-Light is left to the reader
+    standard = _latin_pdf(tmp_path / "helvetica.pdf", None)
+    embedded = _latin_pdf(tmp_path / "vera.pdf", "Vera")
+    assert not may_lose_glyphs(standard)                   # PDFium ships the standard 14
+    assert not may_lose_glyphs(embedded)
+    # dictionaries inside a compressed object stream cannot be seen: the guard stays on
+    assert may_lose_glyphs(embedded.replace(b"%%EOF", b"5 0 obj << /Type /ObjStm /N 0 /First 0 >>\n%%EOF"))
+    assert parse(embedded, "vera.pdf").text == "Notice on winter fire prevention"
+
+
+@pytest.mark.parametrize("path", shared_files("odd-inputs", pattern="*.pdf") + shared_files("real-files", pattern="*.pdf"),
+                         ids=lambda p: p.name)
+def test_every_shared_pdf_whose_pages_lose_glyphs_keeps_the_guard(path):
+    import pypdfium2 as pdfium
+
+    from gongkai.pipeline.ingest.pdf import _silent_text_objects, may_lose_glyphs
+
+    data = path.read_bytes()
+    if not may_lose_glyphs(data):
+        try:
+            pdf = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError:
+            return
+        for i in range(min(len(pdf), 50)):
+            page = pdf[i]
+            assert not _silent_text_objects(page, page.get_textpage()), f"page {i + 1}"

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from gongkai.pipeline.detect import DetectConfig, registry
 from gongkai.pipeline.masking import (DEFAULT_CONVENTION, Keep, MaskingConvention, load_convention,
-                                      mask_text, mask_value)
+                                      mask_text, mask_value, occurrences)
 from gongkai.records import Hit
 
 DETECT = registry.build(DetectConfig(), ["personal", "commercial"])
@@ -103,11 +103,11 @@ def test_characters_outside_every_hit_stay_in_place(spans):
 
 def test_the_convention_is_configurable_and_loads_from_toml(tmp_path):
     path = tmp_path / "gongkai.toml"
-    path.write_text('[masking]\nmask_char = "×"\npersonal_id = { first = 6, last = 4 }\n'
+    path.write_text('[masking]\nmask_char = "×"\npersonal_id = { first = 6, last = 3 }\n'
                     'name_replacement = "某"\naddress_replacement = "（略）"\n', encoding="utf-8")
     convention = load_convention(path)
-    assert convention.personal_id == Keep(6, 4) and convention.mobile == DEFAULT_CONVENTION.mobile
-    assert mask_value("personal_id", "350102196406045600", convention) == "350102××××××××5600"
+    assert convention.personal_id == Keep(6, 3) and convention.mobile == DEFAULT_CONVENTION.mobile
+    assert mask_value("personal_id", "350102196406045600", convention) == "350102×××××××××600"
     assert mask_value("person_name", "张三", convention) == "张某"
     assert mask_value("address", "幸福路18号", convention) == "（略）"
 
@@ -137,3 +137,39 @@ def test_an_unreadable_file_is_one_readable_error(tmp_path):
     with pytest.raises(ValueError, match="cannot read masking convention") as info:
         load_convention(path)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("toml, message", [
+    ('personal_id = { first = 6, last = 4 }', "leaves 10 of 18 characters visible; at most 9"),
+    ('mobile = { first = 4, last = 4 }', "leaves 8 of 11 characters visible; at most 7"),
+    ('passport = { first = 3, last = 2 }', "leaves 5 of 9 characters visible"),
+    ('email_keep_first = 5', "email_keep_first = 5 shows too much"),
+    ('mask_char = " "', "mask_char must be a visible character"),
+    ('mask_char = "\u3000"', "mask_char must be a visible character"),
+    ('mask_char = "\u200b"', "mask_char must be a visible character"),
+    ('mask_char = "0"', "mask_char must be a visible character that is not a digit"),
+    ('name_replacement = "  "', "name_replacement must not be blank"),
+    ('address_replacement = ""', "address_replacement must not be blank"),
+])
+def test_a_masking_file_that_shows_too_much_or_masks_with_a_blank_is_refused(tmp_path, toml, message):
+    path = tmp_path / "masking.toml"
+    path.write_text(f"[masking]\n{toml}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=re.escape(message)) as info:
+        load_convention(path)
+    assert "\n" not in str(info.value)
+
+
+def test_the_default_convention_passes_its_own_check():
+    assert MaskingConvention.from_dict({}) == DEFAULT_CONVENTION
+
+
+def test_every_occurrence_of_a_flagged_value_is_found_whatever_the_separators():
+    text = ("身份证号330522195803120415；复核：3305 2219 5803 1204 15；原件3305\u00a02219-5803.1204\u200b15；"
+            "全角３３０５２２１９５８０３１２０４１５；另一号码330522195803120416不是它。吴德厚签字，吴德厚。")
+    found = occurrences(text, [("personal_id", "330522195803120415"), ("person_name", "吴德厚")])
+    ids = [h.text for h in found if h.kind == "personal_id"]
+    assert len(ids) == 4 and "330522195803120416" not in ids
+    assert [h.text for h in found if h.kind == "person_name"] == ["吴德厚", "吴德厚"]
+    masked, _ = mask_text(text, found)
+    assert "0415" not in masked.replace("0416", "") and "吴德厚" not in masked
+    assert "33*************415" in masked and "33** **** **** ***4 15" in masked

@@ -44,7 +44,9 @@ def test_four_eyes_for_a_secret_marked_document(db):
     assert review.decide(db, i, "on_request", "王敏", reason="已解密") == "awaits second reviewer"
     state = review.state_of(db, i)
     assert state.awaiting_second and state.final_attribute is None and state.label == "awaits second reviewer"
-    assert review.decide(db, i, "on_request", "李华", reason="核实已解密") == "confirmed"
+    with pytest.raises(review.ReviewError, match="four eyes need two people"):   # same OS account, another name
+        review.decide(db, i, "on_request", "李华", reason="核实已解密")
+    assert review.decide(db, i, "on_request", "李华", reason="核实已解密", account="lihua") == "confirmed"
     assert review.state_of(db, i).final_attribute == "on_request"
 
 

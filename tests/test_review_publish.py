@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.builders import make_docx, make_txt
+from tests.helpers import run_as_other_account
 from tests.test_cli_batch import GONGKAI, run
 
 PUBLICITY = ("青石岭镇人民政府\n关于2026年度农村危房改造补助对象的公示\n"
@@ -21,7 +22,8 @@ LETTER = ("临江市自然资源局\n关于恒丰包装材料有限公司扩建�
 
 
 @pytest.fixture
-def work(tmp_path):
+def work(open_tmp):
+    tmp_path = open_tmp          # a second reviewer (another OS account) works on this database too
     box = tmp_path / "inbox"
     box.mkdir()
     make_txt(box / "publicity.txt", PUBLICITY, "utf-8")
@@ -84,7 +86,11 @@ def test_four_eyes_keeps_a_secret_marked_document_pending_until_a_second_reviewe
     state = {r["id"]: r["state"] for r in json.loads(listing)}
     assert state[ids["secret.docx"]] == "awaits second reviewer"
     assert run("publish", "--db", str(db), "--batch", "b1", "--out", str(pub), check=False).returncode == 1
-    assert "confirmed" in decide(db, ids["secret.docx"], "on_request", "李华", "--reason", "核实已解密").stdout
+    same_account = decide(db, ids["secret.docx"], "on_request", "李华", "--reason", "核实已解密", check=False)
+    assert same_account.returncode == 1 and "four eyes need two people" in same_account.stderr
+    assert "confirmed" in run_as_other_account("review", "decide", str(ids["secret.docx"]), "--db", str(db),
+                                               "--attribute", "on_request", "--reviewer", "李华",
+                                               "--reason", "核实已解密").stdout
     run("publish", "--db", str(db), "--batch", "b1", "--out", str(pub))
     assert len(published(pub)) == 3
 
@@ -184,8 +190,12 @@ def test_an_office_masking_convention_is_used_and_a_bad_one_refused(work, tmp_pa
     bad.write_text("[masking]\nphone = { first = 3, last = 4 }\n", encoding="utf-8")
     refused = run("publish", "--db", str(db), "--batch", "b1", "--out", str(pub), "--masking", str(bad), check=False)
     assert refused.returncode == 1 and "unknown [masking] key(s): phone" in refused.stderr and not pub.exists()
+    for lax in ('personal_id = { first = 6, last = 4 }', 'mask_char = " "'):   # shows 10 of 18 / masks with a blank
+        bad.write_text(f"[masking]\n{lax}\n", encoding="utf-8")
+        refused = run("publish", "--db", str(db), "--batch", "b1", "--out", str(pub), "--masking", str(bad), check=False)
+        assert refused.returncode == 1 and len(refused.stderr.strip().splitlines()) == 1 and not pub.exists()
     office = tmp_path / "masking.toml"
-    office.write_text('[masking]\npersonal_id = { first = 6, last = 4 }\nmask_char = "X"\n', encoding="utf-8")
+    office.write_text('[masking]\npersonal_id = { first = 6, last = 3 }\nmask_char = "X"\n', encoding="utf-8")
     run("publish", "--db", str(db), "--batch", "b1", "--out", str(pub), "--masking", str(office))
     body = published(pub)["青石岭镇人民政府关于2026年度农村危房改造补助对象的公示"]["body"]
-    assert "330522XXXXXXXX0415" in body and "138XXXX1346" in body
+    assert "330522XXXXXXXXX415" in body and "138XXXX1346" in body

@@ -33,8 +33,13 @@ def count_files(paths: Iterable[str], follow_symlinks: bool = False) -> int:
 
 
 def classify_batch(paths: list[str], db_path: str | Path, batch: str, settings: Settings,
-                   workers: int = 1, on_result: Callable[[], None] | None = None) -> RunSummary:
-    """Process every new file under `paths` into `batch`; safe to rerun after a crash."""
+                   workers: int = 1, on_result: Callable[[], None] | None = None,
+                   engine: Callable | None = None) -> RunSummary:
+    """Process every new file under `paths` into `batch`; safe to rerun after a crash.
+
+    `engine(tasks, settings, pack)` runs the tasks elsewhere (e.g. engine_ray) and yields pack(result)
+    per task in task order (a task's `ready` row in its place); by default the local pool (or this
+    process with workers=0) does."""
     db = store.connect(db_path)
     if is_frozen(db, batch):
         raise BatchFrozenError(f"batch {batch!r} is published and frozen; reopen it with "
@@ -44,8 +49,12 @@ def classify_batch(paths: list[str], db_path: str | Path, batch: str, settings: 
     writer = _Writer(db, batch, summary)
     tasks = _tasks(paths, store.known_hashes(db, batch), settings, summary)
     # workers flatten their results into rows (store.to_record): the one writer only inserts
-    records = (Pool(workers, settings, pack=store.to_record).run(tasks) if workers > 0
-               else run_in_process(tasks, settings, pack=store.to_record))
+    if engine is not None:
+        records = engine(tasks, settings, store.to_record)
+    elif workers > 0:
+        records = Pool(workers, settings, pack=store.to_record).run(tasks)
+    else:
+        records = run_in_process(tasks, settings, pack=store.to_record)
     for record in records:
         writer.add(record)
         if on_result:

@@ -12,10 +12,17 @@ Addresses: the personal detector's address hit covers only the detail below the
 `address_replacement` ("***"): 江南街道幸福路18号3栋2单元501室 -> 江南街道***.
 Only that rule changes the text's length; all others mask character for character
 and keep spaces and hyphens inside numbers.
+
+An office convention may not leave more than half of an identifier visible (nor
+more than the default shows, for mobiles and bank cards, where the national
+practice 138****5678 already shows 7 of 11 digits) and may not mask with a blank:
+`check_convention` refuses such a file in one line.
 """
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
@@ -57,7 +64,37 @@ class MaskingConvention:
         values = {}
         for key, value in table.items():
             values[key] = _keep_from(key, value) if isinstance(getattr(cls, key), Keep) else _plain(key, value)
-        return replace(cls(), **values)
+        return check_convention(replace(cls(), **values))
+
+
+# The shortest usual length of each identifier: a keep-rule may show at most half of it
+# (or as much as the default shows, if that is more).
+TYPICAL_LENGTH = {"personal_id": 18, "mobile": 11, "bank_card": 16, "passport": 9}
+MAX_EMAIL_KEEP = 3
+
+
+def check_convention(c: "MaskingConvention") -> "MaskingConvention":
+    """Refuse a convention that leaves too much of an identifier visible or masks with a blank."""
+    for kind, length in TYPICAL_LENGTH.items():
+        keep, default = getattr(c, kind), getattr(MaskingConvention, kind)
+        allowed = max(length // 2, default.first + default.last)
+        if keep.first + keep.last > allowed:
+            raise ValueError(f"[masking] {kind} = {{ first = {keep.first}, last = {keep.last} }} leaves "
+                             f"{keep.first + keep.last} of {length} characters visible; at most {allowed} may stay visible")
+    if c.email_keep_first > MAX_EMAIL_KEEP:
+        raise ValueError(f"[masking] email_keep_first = {c.email_keep_first} shows too much of the address; "
+                         f"at most {MAX_EMAIL_KEEP}")
+    if _blank(c.mask_char) or c.mask_char.isdigit():
+        raise ValueError(f"[masking] mask_char must be a visible character that is not a digit, got {c.mask_char!r}")
+    for key in ("address_replacement", "name_replacement"):
+        if _blank(getattr(c, key)):
+            raise ValueError(f"[masking] {key} must not be blank, got {getattr(c, key)!r}")
+    return c
+
+
+def _blank(value: str) -> bool:
+    """Empty, white space or invisible (zero-width and other format characters)."""
+    return not any(ch.isprintable() and not ch.isspace() and unicodedata.category(ch) != "Cf" for ch in value)
 
 
 def _keep_from(key: str, value: object) -> Keep:
@@ -168,3 +205,44 @@ def mask_text(text: str, hits: list[Hit], convention: MaskingConvention = DEFAUL
     redactions = [{"kind": h.kind, "rule_id": h.rule_id, "start": h.start, "end": h.end}
                   for h in sorted(chosen, key=lambda h: (h.start, h.end, h.kind))]
     return "".join(pieces), redactions
+
+
+# --- every occurrence of a flagged value ----------------------------------------------------------
+
+_SEPARATORS = r"[\s\-.·/\u00a0\u200b\u200c\u200d\u2060\ufeff\u3000]*"
+_FULLWIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}   # ０-９ Ａ-Ｚ ａ-ｚ ＠ …: one char each
+_NUMBER_KINDS = frozenset({"personal_id", "mobile", "bank_card", "passport"})
+
+
+def halfwidth(text: str) -> str:
+    """Full-width ASCII forms to ASCII, one character for one, so offsets stay valid."""
+    return text.translate(_FULLWIDTH)
+
+
+def value_pattern(kind: str, value: str) -> re.Pattern | None:
+    """Where else a flagged value is written: numbers with any separators between their characters
+    (3305 2219…, 440304-1978…, NBSP, zero-width space, dots), others as written; None if too short."""
+    value = halfwidth(value)
+    if kind in _NUMBER_KINDS:
+        chars = [ch for ch in value if ch.isalnum()]
+        if len(chars) < 6:
+            return None
+        return re.compile(r"(?<![0-9A-Za-z])" + _SEPARATORS.join(map(re.escape, chars)) + r"(?![0-9A-Za-z])",
+                          re.IGNORECASE)
+    value = value.strip()
+    if len(value) < 2:
+        return None
+    return re.compile(re.escape(value), re.IGNORECASE if kind == "email" else 0)
+
+
+def occurrences(text: str, flagged: Iterable[tuple[str, str]]) -> list[Hit]:
+    """Every occurrence in `text` of each flagged (kind, value), as hits to mask."""
+    plain = halfwidth(text)
+    found = []
+    for kind, value in sorted(set(flagged)):
+        pattern = value_pattern(kind, value)
+        if pattern is None:
+            continue
+        found += [Hit(kind=kind, rule_id="publish.same_value", text=text[m.start():m.end()], start=m.start(),
+                      end=m.end(), ground="条例第十五条（个人隐私）") for m in pattern.finditer(plain)]
+    return found

@@ -22,6 +22,9 @@ class Settings:
     include_default_list: bool = True
     limits: Limits = DEFAULT_LIMITS
     follow_symlinks: bool = False               # read what links inside the folders point to
+    # The lists above as the parent already loaded and checked them: a worker then neither reads nor
+    # checks them again (a third of its start-up). Not part of the settings' identity.
+    loaded_list: object = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -55,8 +58,8 @@ def load_resources(settings: Settings, with_model: bool = True) -> Resources:
     from gongkai.pipeline.detect import DetectConfig, registry
     from gongkai.pipeline.detect.negative_list import load_negative_list
 
-    neglist = load_negative_list([Path(p) for p in settings.negative_lists],
-                                 include_default=settings.include_default_list)
+    neglist = settings.loaded_list or load_negative_list([Path(p) for p in settings.negative_lists],
+                                                         include_default=settings.include_default_list)
     detectors = registry.build(DetectConfig(negative_list=neglist))
     classifier = load_classifier(settings.model_path) if with_model else None
     return Resources(settings=settings, detectors=detectors, classifier=classifier,

@@ -6,19 +6,23 @@ folded from its rows. Concurrent reviewers are kept apart two ways: a short
 lease marks a document open in someone's session, and every decision names
 the state version it was made on, so a decision on a document that changed
 meanwhile is refused instead of silently overwriting another's.
+
+Who decided: the reviewer's name (--reviewer, $GONGKAI_REVIEWER, else the OS
+account) and, always, the OS account the command ran under. Four eyes count
+accounts, not names: one account cannot be both pairs of eyes (docs/security.md).
 """
 from __future__ import annotations
 
-import getpass
 import os
 import time
 from dataclasses import dataclass, field
 
-from gongkai.pipeline import store
+from gongkai.pipeline import audit, store
 from gongkai.pipeline.grounds import code_for
 from gongkai.records import ATTRIBUTES, FOUR_EYES_KINDS
 
 LEASE_S = 120.0
+OPEN, FROZEN, PUBLISHING = 0, 1, 2      # batches.frozen
 STATE_ACTIONS = ("decide", "confirm", "undo")
 
 
@@ -27,14 +31,15 @@ class ReviewError(RuntimeError):
 
 
 def reviewer_name(given: str | None = None) -> str:
-    """--reviewer, else $GONGKAI_REVIEWER, else the OS user."""
-    return given or os.environ.get("GONGKAI_REVIEWER") or getpass.getuser()
+    """--reviewer, else $GONGKAI_REVIEWER, else the OS account. The account is recorded beside it anyway."""
+    return given or os.environ.get("GONGKAI_REVIEWER") or audit.os_account()
 
 
 @dataclass
 class Decision:
     audit_id: int
     reviewer: str
+    account: str          # the OS account it was taken under (the name, for rows from before schema 4)
     attribute: str
     ground: str | None
     reason: str | None
@@ -60,9 +65,15 @@ class ReviewState:
         return {d.reviewer for d in self.active if cur and d.attribute == cur.attribute}
 
     @property
+    def accounts(self) -> set[str]:
+        """The OS accounts behind the current decision: the pairs of eyes."""
+        cur = self.current
+        return {d.account for d in self.active if cur and d.attribute == cur.attribute}
+
+    @property
     def awaiting_second(self) -> bool:
         cur = self.current
-        return bool(cur and self.four_eyes and cur.attribute != "non_disclosure" and len(self.supporters) < 2)
+        return bool(cur and self.four_eyes and cur.attribute != "non_disclosure" and len(self.accounts) < 2)
 
     @property
     def final_attribute(self) -> str | None:
@@ -98,8 +109,8 @@ def _fold(item: dict, rows: list[dict], four_eyes: bool) -> ReviewState:
         if row["action"] == "undo":
             state.active = [d for d in state.active if d.audit_id != row["ref_id"]]
         else:
-            state.active.append(Decision(row["id"], row["reviewer"], row["to_attribute"],
-                                         row["ground"], row["reason"], row["at"]))
+            state.active.append(Decision(row["id"], row["reviewer"], row["account"] or row["reviewer"],
+                                         row["to_attribute"], row["ground"], row["reason"], row["at"]))
     return state
 
 
@@ -141,8 +152,11 @@ def item_batch(db, item_id: int) -> str:
 
 def decide(db, item_id: int, attribute: str, reviewer: str, reason: str | None = None,
            ground: str | None = None, expected_version: int | None = None,
-           session: str | None = None, override: bool = False) -> str:
-    """Record a decision; returns "decided", "confirmed" or "awaits second reviewer"."""
+           session: str | None = None, override: bool = False, account: str | None = None) -> str:
+    """Record a decision; returns "decided", "confirmed" or "awaits second reviewer".
+
+    `account` is who is deciding for four eyes: the OS account running this process unless the
+    caller is a service that authenticated its users itself (the CLI never passes it)."""
     if attribute not in ATTRIBUTES:
         raise ReviewError(f"attribute must be one of {', '.join(ATTRIBUTES)}, not {attribute!r}")
     if attribute == "non_disclosure" and not (ground and reason):
@@ -161,9 +175,11 @@ def decide(db, item_id: int, attribute: str, reviewer: str, reason: str | None =
         confirm = bool(cur and cur.attribute == attribute and reviewer not in state.supporters)
         if cur and cur.attribute == attribute and reviewer in state.supporters:
             raise ReviewError(f"{reviewer} already decided document {item_id} as {attribute}")
+        account = account or audit.os_account()
+        _check_second_pair(state, attribute, reviewer, account)
         append_audit(db, item_id, batch, "confirm" if confirm else "decide", reviewer,
                 from_attribute=cur.attribute if cur else state.proposed_attribute,
-                to_attribute=attribute, reason=reason, ground=ground, session=session)
+                to_attribute=attribute, reason=reason, ground=ground, session=session, account=account)
         after = state_of(db, item_id)
     if after.awaiting_second:
         return "awaits second reviewer"
@@ -208,18 +224,28 @@ def cleared_hits(db, item_ids: list[int]) -> set[int]:
 
 
 def append_audit(db, item_id, batch, action, reviewer, **values) -> int:
+    """Append to the hash-chained log (inside a `transaction`); the OS account is recorded with the name."""
     versions = db.execute("SELECT model_version, negative_list_version FROM items WHERE id = ?",
                           [item_id]).fetchone() if item_id is not None else (None, None)
     row = {"item_id": item_id, "batch": batch, "action": action, "reviewer": reviewer,
            "at": store.now(), "model_version": versions[0], "negative_list_version": versions[1], **values}
-    cols = ", ".join(row)
-    cur = db.conn.execute(f"INSERT INTO audit ({cols}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
-    return cur.lastrowid
+    return audit.append(db.conn, row)[0]
 
 
 def _overrides_hits(state: ReviewState) -> bool:
     """Flagged hits (four-eyes kinds) or a 不予公开 proposal: disclosing anyway needs a written reason."""
     return state.four_eyes or (state.needs_review and state.proposed_attribute == "non_disclosure")
+
+
+def _check_second_pair(state: ReviewState, attribute: str, reviewer: str, account: str) -> None:
+    """A confirmation that four eyes need must come from another OS account, whatever the name."""
+    if not (state.awaiting_second and state.current.attribute == attribute):
+        return
+    if account in state.accounts:
+        first = ", ".join(sorted(d.reviewer for d in state.active if d.account == account))
+        raise ReviewError(f"four eyes need two people: {reviewer} is running as OS account {account!r}, the "
+                          f"account {first} decided document {state.item_id} under; the second reviewer must "
+                          f"run gongkai under their own account")
 
 
 def _check_version(state: ReviewState, expected: int | None) -> None:
@@ -232,6 +258,9 @@ def _check_version(state: ReviewState, expected: int | None) -> None:
 def _check_open(db, item_id: int, session: str | None) -> str:
     batch = item_batch(db, item_id)
     frozen = db.execute("SELECT frozen FROM batches WHERE name = ?", [batch]).fetchone()
+    if frozen and frozen[0] == PUBLISHING:
+        raise ReviewError(f"batch {batch!r} is being published; decisions on it are refused until publish ends "
+                          f"(then reopen it with `gongkai batch reopen {batch} --reason ...`)")
     if frozen and frozen[0]:
         raise ReviewError(f"batch {batch!r} is published and frozen; reopen it with "
                           f"`gongkai batch reopen {batch} --reason ...`")
@@ -253,7 +282,14 @@ class transaction:  # noqa: N801 — used as a context manager
         return self.db
 
     def __exit__(self, exc_type, *_):
-        self.db.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        if exc_type:
+            store.rollback(self.db.conn)   # never hides the error (a full disk ends the transaction itself)
+        else:
+            try:
+                self.db.conn.execute("COMMIT")
+            except BaseException:
+                store.rollback(self.db.conn)
+                raise
 
 
 # --- leases ---------------------------------------------------------------------------------
@@ -282,8 +318,10 @@ def leased_by_others(db, session: str) -> set[int]:
 # --- reading --------------------------------------------------------------------------------
 
 def history(db, item_id: int) -> list[dict]:
+    """The document's review log (the `classify` seal rows are left out; `gongkai audit verify` checks them)."""
     item_batch(db, item_id)
-    return list(db.query("SELECT * FROM audit WHERE item_id = ? ORDER BY id", [item_id]))
+    return list(db.query("SELECT * FROM audit WHERE item_id = ? AND action != ? ORDER BY id",
+                         [item_id, audit.SEAL_ACTION]))
 
 
 RISK_ORDER = """CASE WHEN status != 'ok' THEN 0 WHEN secrecy IS NOT NULL THEN 1

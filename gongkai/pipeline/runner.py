@@ -48,6 +48,7 @@ class Task:
     problem: str | None = None    # not read at all (a link, a FIFO, a device, an unlistable folder…): why
     skipped: bool = False         # its bytes are already an item of the batch: only the path is new
     ready: object = None          # what the pool yields for it without a worker (set by the caller)
+    data: bytes | None = None     # the file's bytes, when the parent sends them (Ray without a shared file system)
 
 
 def plan_tasks(paths: Iterable[str], done: set[str], settings: Settings) -> Iterator[Task]:
@@ -80,9 +81,9 @@ def run_task(task: Task, res: Resources) -> DocumentResult:
     try:
         if task.size > limits.max_file_bytes:       # hashed in blocks, never read whole
             reason = f"too large: {task.size / 2**20:.0f} MB over the {limits.max_file_bytes / 2**20:.0f} MB limit"
-            sha = hash_file(task.path, follow, limits.file_timeout_s)
+            sha = task.sha256 or hash_file(task.path, follow, limits.file_timeout_s)
             return process_parsed(_error(task.path, reason), task.path, sha, task.size, res)
-        data = read_file(task.path, follow)
+        data = task.data if task.data is not None else read_file(task.path, follow)
     except OSError as exc:
         return error_result(task.path, files.reason(exc), task.size)
     sha = hashlib.sha256(data).hexdigest()

@@ -2,12 +2,14 @@
 
 Created and migrated by the tool; the schema version lives in `meta`. Writes
 are batched (one transaction per chunk of documents) and the database runs in
-WAL mode so reviewers can read while a batch is written.
+WAL mode so reviewers can read while a batch is written. Every stored document
+is sealed in the audit's hash chain (audit.py) in the transaction that stores it.
 """
 from __future__ import annotations
 
 import json
 import sqlite3
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
@@ -15,10 +17,11 @@ from pathlib import Path
 
 import sqlite_utils
 
+from gongkai.pipeline import audit
 from gongkai.pipeline.ingest.files import display_path, raw_path
 from gongkai.records import HeaderFields
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 class SchemaError(RuntimeError):
@@ -97,15 +100,31 @@ CREATE TABLE superseded (
 INSERT INTO item_paths SELECT id, CAST(path AS BLOB), path, processed_at FROM items
 """
 
-# v4: what OCR read — the flag, the pages it read, its mean and lowest line confidence.
-_V4_OCR = """
+
+def _v4(conn) -> None:
+    """v4: the audit becomes a hash chain that also seals every document (audit.py); the OS account
+    is recorded beside the reviewer's name; the database gets an identity for the publication database.
+    Existing rows are chained and existing documents sealed as they are now. (The seal covers items
+    and hits only: item_paths and superseded, from v3, may change after classify without breaking it.)"""
+    for column in ("account", "digest", "prev_hash", "hash"):
+        conn.execute(f"ALTER TABLE audit ADD COLUMN {column} TEXT")
+    conn.execute("INSERT OR IGNORE INTO meta VALUES ('db_id', ?)", [uuid.uuid4().hex])
+    audit.rechain(conn)
+    account = audit.os_account()
+    for item_id, batch, model, neglist in conn.execute(
+            "SELECT id, batch, model_version, negative_list_version FROM items ORDER BY id").fetchall():
+        audit.seal(conn, item_id, batch, account, (model, neglist), note="sealed on the upgrade to schema 4")
+
+
+# v5: what OCR read — the flag, the pages it read, its mean and lowest line confidence.
+_V5_OCR = """
 ALTER TABLE items ADD COLUMN ocr INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE items ADD COLUMN ocr_pages TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE items ADD COLUMN ocr_confidence REAL;
 ALTER TABLE items ADD COLUMN ocr_min_confidence REAL
 """
 
-MIGRATIONS: list[str] = [_V1, _V2, _V3_PATHS, _V4_OCR]  # MIGRATIONS[i] upgrades version i to i+1
+MIGRATIONS: list = [_V1, _V2, _V3_PATHS, _v4, _V5_OCR]  # MIGRATIONS[i] upgrades version i to i+1 (SQL text or a function)
 
 LIST_COLUMNS = ("flags", "addressees", "cc", "attachments", "review_reasons", "ocr_pages")
 OCR_COLUMNS = ("ocr", "ocr_pages", "ocr_confidence", "ocr_min_confidence")
@@ -151,13 +170,32 @@ def _migrate(db: sqlite_utils.Database, path: Path) -> None:
     try:
         version = schema_version(db)  # another process may have migrated meanwhile
         for step in MIGRATIONS[version:]:
+            if callable(step):
+                step(db.conn)
+                continue
             for statement in filter(str.strip, step.split(";")):
                 db.execute(statement)
         db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
         db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        rollback(db.conn)
         raise
+
+
+def rollback(conn) -> None:
+    """Roll back if a transaction is still open. SQLite ends a transaction itself on some errors
+    (a full disk, for one); a second ROLLBACK would then fail with `cannot rollback - no transaction
+    is active` and hide the error that happened, so that failure is never raised."""
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass
+
+
+def db_id(db) -> str:
+    """This working database's identity (a random id made when it was created or upgraded)."""
+    return db.execute("SELECT value FROM meta WHERE key = 'db_id'").fetchone()[0]
 
 
 def ensure_batch(db: sqlite_utils.Database, name: str) -> None:
@@ -248,6 +286,10 @@ def item_row(result, batch: str) -> dict:
     return {"batch": batch, **dict(zip(ITEM_COLUMNS, to_record(result).item))}
 
 
+class BatchClosed(RuntimeError):
+    """The batch was frozen (published, or being published) while documents were being added."""
+
+
 @dataclass
 class Written:
     items: int = 0                                   # new items
@@ -255,16 +297,26 @@ class Written:
 
 
 def write_results(db: sqlite_utils.Database, batch: str, records: Sequence[Record]) -> Written:
-    """Write a chunk of documents, their hits and paths in one transaction.
+    """Write a chunk of documents, their hits and paths in one transaction, each new document
+    sealed in the audit (its paths are not sealed: they grow as the same bytes are found again).
 
     A document already in the batch (same sha256) is not inserted again, so a rerun after a crash
     adds nothing twice (a killed run loses at most the open chunk); its path is added to the item's
-    paths. An item whose path now holds other bytes is marked superseded by the new one.
+    paths. An item whose path now holds other bytes is marked superseded by the new one. A batch
+    that publish froze meanwhile takes nothing more (BatchClosed): its check and this chunk are
+    one transaction, so no document lands in a published batch.
     """
     written = Written()
     conn = db.conn
+    account = audit.os_account()
     conn.execute("BEGIN IMMEDIATE")
     try:
+        frozen = conn.execute("SELECT frozen FROM batches WHERE name = ?", [batch]).fetchone()
+        if frozen and frozen[0]:
+            raise BatchClosed(f"batch {batch!r} was published while this run was adding to it: the remaining "
+                              f"files were not added; reopen it (`gongkai batch reopen {batch} --reason ...`) "
+                              f"and run classify again, or classify them into a new batch")
+        last = audit.last_row(conn)
         for record in records:
             item_id = None
             if not record.path_only:
@@ -273,6 +325,7 @@ def write_results(db: sqlite_utils.Database, batch: str, records: Sequence[Recor
                     item_id = cur.lastrowid
                     if record.hits:
                         conn.executemany(_INSERT_HIT, [(item_id, *hit) for hit in record.hits])
+                    last = _seal(conn, item_id, batch, account, record, last)
                     written.items += 1
             if item_id is None:
                 row = conn.execute("SELECT id FROM items WHERE batch = ? AND sha256 = ?",
@@ -283,9 +336,16 @@ def write_results(db: sqlite_utils.Database, batch: str, records: Sequence[Recor
             written.superseded += _add_path(conn, batch, item_id, record.raw_path)
         conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        rollback(conn)
         raise
     return written
+
+
+def _seal(conn, item_id: int, batch: str, account: str, record: Record, last):
+    """The `classify` audit row of a document just inserted, its digest computed from the inserted values."""
+    values = {"id": item_id, "batch": batch, **dict(zip(ITEM_COLUMNS, record.item))}
+    return audit.seal(conn, item_id, batch, account, (values["model_version"], values["negative_list_version"]),
+                      digest=audit.digest_of(values, record.hits), last=last, at=values["processed_at"])
 
 
 def _add_path(conn, batch: str, item_id: int, raw: bytes) -> list[tuple[str, int, int]]:

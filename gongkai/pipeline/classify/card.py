@@ -26,6 +26,19 @@ def metrics_markdown(m: dict) -> str:
     return "\n".join(lines)
 
 
+def _config_text(meta: dict) -> str:
+    textcat = meta.get("textcat", {})
+    if meta.get("architecture", "bow") == "linear":
+        return ("`spacy.blank(\"zh\")` + the `gongkai_linear_textcat` component "
+                "(`gongkai/pipeline/classify/linear.py`): multinomial logistic regression on sublinear, "
+                f"L2-normalised TF-IDF character 1–3-grams (C = {textcat.get('C')}, min_df {textcat.get('min_df')}), "
+                "fitted by scikit-learn and scored with numpy at run time. The L2 norm makes its confidence "
+                "independent of a document's length. Input: the text with whitespace removed, first 6,000 "
+                "characters. Chosen by measurement: see docs/model-selection.md.")
+    return (f"`spacy.blank(\"zh\")` + `textcat` with `{textcat.get('@architectures')}`, exclusive classes. "
+            "Input: the text with whitespace removed, first 6,000 characters.")
+
+
 def write_card(out: Path, meta: dict, extra_sections: dict[str, str] | None = None) -> Path:
     cv = meta.get("cv")
     sources = ", ".join(f"{k}: {v}" for k, v in meta.get("sources", {}).items())
@@ -46,17 +59,14 @@ def write_card(out: Path, meta: dict, extra_sections: dict[str, str] | None = No
         "" if not any(k.startswith("extra") for k in meta.get("sources", {})) else
         "Extra examples were read from a folder given with `--extra` and labelled `proactive` "
         "(published documents).", "",
-        "## Config",
-        f"`spacy.blank(\"zh\")` (character segmenter) + `textcat` with `{meta['textcat']['@architectures']}`, "
-        f"exclusive classes, character n-grams up to {meta['textcat']['ngram_size']}, "
-        f"hash table length {meta['textcat']['length']}. Input: the text with whitespace removed, "
-        "first 6,000 characters. At run time `Classifier.predict` computes this textcat's features "
-        "(the characters' ORTH ids and their bigrams) straight from the text, without a spaCy Doc; the "
-        "scores equal `nlp(text)`'s (`tests/test_equivalence_pipeline.py`).", "",
+        "## Config", _config_text(meta), "",
         "## Review thresholds",
-        "A proposal of 主动公开 or 依申请公开 below its threshold goes to review. Thresholds are calibrated on "
-        "held-out cross-validation predictions so that no 不予公开 document the rules would not catch scores "
-        f"above them (plus a margin): `{meta.get('thresholds')}`.", "",
+        "The model is not a ground (docs/decision-policy.md): its one safety role is the leak guard. A "
+        "document given 不予公开 at least the `non_disclosure` threshold goes to review even when no "
+        "evidence was found. The threshold is calibrated on held-out cross-validation predictions so that "
+        "no 不予公开 document the evidence would let pass scores below it (less a margin); 依申请公开 "
+        "without narrow-scope evidence is proposed with review above the `on_request` threshold, and "
+        f"otherwise 主动公开: `{meta.get('thresholds')}`.", "",
     ]
     if cv:
         parts += [f"## Cross-validated metrics ({cv['extra'].get('folds', 5)}-fold)",

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 
 from gongkai.pipeline.classify.corpus import Example
 from gongkai.pipeline.classify.model import LABELS
-from gongkai.pipeline.classify.policy import FLAG_REASONS, PolicyInput, decide
+from gongkai.pipeline.classify.policy import DEFAULT_THRESHOLDS, FLAG_REASONS, PolicyInput, decide
 from gongkai.records import RISK_KINDS, HeaderFields, Hit, Proposal
 
-THRESHOLD_FLOOR, THRESHOLD_CAP, MARGIN = 0.6, 0.999, 0.02  # the floor: doubt goes to review
+THRESHOLD_FLOOR, THRESHOLD_CAP, MARGIN = 0.02, 0.5, 0.02  # the leak guard never reviews below 2%
 
 
 @dataclass
@@ -60,6 +60,9 @@ class Metrics:
     review_rate_no_rules: float                    # among documents no rule sends to review
     no_rule_docs: int
     accuracy: float
+    unreviewed: dict[str, int] = field(default_factory=dict)   # proposed label -> count sent out without review
+    bands: dict[str, dict] = field(default_factory=dict)       # length band -> n, accuracy, review rate, leaks
+    ece: float = 0.0                                           # expected calibration error of the top probability
     extra: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
@@ -89,7 +92,53 @@ def score(evidence: list[Evidence], proposals: list[Proposal]) -> Metrics:
                    macro_f1=round(sum(c["f1"] for c in present) / len(present), 4),  # over labels present
                    confusion=confusion, leaks=leaks, review_rate=round(reviewed / n, 4) if n else 0.0,
                    review_rate_no_rules=round(no_rule_reviewed / no_rule, 4) if no_rule else 0.0,
-                   no_rule_docs=no_rule, accuracy=round(correct / n, 4) if n else 0.0)
+                   no_rule_docs=no_rule, accuracy=round(correct / n, 4) if n else 0.0,
+                   unreviewed=_unreviewed(proposals), bands=_bands(evidence, proposals, set(leaks)),
+                   ece=expected_calibration_error(evidence, proposals))
+
+
+BANDS = ((0, 500, "< 500"), (500, 1500, "500–1,500"), (1500, 10 ** 9, "> 1,500"))
+
+
+def _unreviewed(proposals: list[Proposal]) -> dict[str, int]:
+    """How many were proposed each attribute and would go out without review."""
+    counts = {label: 0 for label in LABELS}
+    for prop in proposals:
+        if prop.proposed_attribute and not prop.needs_review:
+            counts[prop.proposed_attribute] += 1
+    return counts
+
+
+def _bands(evidence: list[Evidence], proposals: list[Proposal], leaks: set[str]) -> dict[str, dict]:
+    """The figures by length (characters of stored text): short local 通知 behave unlike long national ones."""
+    out = {}
+    for low, high, name in BANDS:
+        pairs = [(ev, p) for ev, p in zip(evidence, proposals) if low <= len(ev.example.text) < high]
+        n = len(pairs)
+        out[name] = {"n": n,
+                     "accuracy": round(sum(p.proposed_attribute == ev.example.label for ev, p in pairs) / n, 4) if n else 0.0,
+                     "review_rate": round(sum(p.needs_review for _, p in pairs) / n, 4) if n else 0.0,
+                     "proactive_unreviewed": sum(p.proposed_attribute == "proactive" and not p.needs_review for _, p in pairs),
+                     "leaks": sum(ev.example.path in leaks for ev, _ in pairs)}
+    return out
+
+
+def expected_calibration_error(evidence: list[Evidence], proposals: list[Proposal], bins: int = 10) -> float:
+    """|accuracy − confidence| of the model's top label, averaged over 10 equal-width confidence bins."""
+    rows = []
+    for ev, prop in zip(evidence, proposals):
+        if prop.probabilities:
+            label, conf = max(prop.probabilities.items(), key=lambda kv: kv[1])
+            rows.append((conf, label == ev.example.label))
+    if not rows:
+        return 0.0
+    total = 0.0
+    for b in range(bins):
+        chunk = [(c, ok) for c, ok in rows if b / bins < c <= (b + 1) / bins or (b == 0 and c == 0)]
+        if chunk:
+            gap = abs(sum(ok for _, ok in chunk) / len(chunk) - sum(c for c, _ in chunk) / len(chunk))
+            total += gap * len(chunk) / len(rows)
+    return round(total, 4)
 
 
 def _prf(confusion: dict, label: str) -> dict[str, float]:
@@ -102,21 +151,22 @@ def _prf(confusion: dict, label: str) -> dict[str, float]:
     return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4), "support": actual}
 
 
-def calibrate(evidence: list[Evidence], probs: list[dict]) -> dict[str, float]:
-    """Per proposed class, the lowest confidence above every 不予公开 document the rules would not catch.
+def calibrate(evidence: list[Evidence], probs: list[dict], neglist=None) -> dict[str, float]:
+    """The leak guard's threshold: below the 不予公开 probability of every withheld document nothing else catches.
 
-    A 不予公开 document proposed 主动公开 or 依申请公开 with a confidence at or below the
-    threshold goes to review; the margin keeps unseen documents of similar score there too.
+    Each 不予公开 document (or one the rules must see) that the evidence and the model's top label would
+    let pass unreviewed sets an upper bound; the margin keeps unseen documents of similar score in review.
     """
-    worst = {"proactive": 0.0, "on_request": 0.0}
+    open_door = {"non_disclosure": 1.01, "on_request": DEFAULT_THRESHOLDS["on_request"]}
+    bound = THRESHOLD_CAP
     for ev, p in zip(evidence, probs):
-        if not p or ev.example.label != "non_disclosure" or ev.rules_require_review:
+        if not p or not (ev.example.label == "non_disclosure" or ev.rules_require_review):
             continue
-        label, conf = max(p.items(), key=lambda kv: kv[1])
-        if label in worst:
-            worst[label] = max(worst[label], conf)
-    return {label: round(min(THRESHOLD_CAP, max(THRESHOLD_FLOOR, w + MARGIN)), 4)
-            for label, w in worst.items()}
+        prop = propose(ev, p, open_door, neglist)
+        if prop.proposed_attribute != "non_disclosure" and not prop.needs_review:
+            bound = min(bound, p.get("non_disclosure", 0.0))
+    return {"non_disclosure": round(max(THRESHOLD_FLOOR, bound - MARGIN), 4),
+            "on_request": DEFAULT_THRESHOLDS["on_request"]}
 
 
 def cross_fold_proposals(evidence: list[Evidence], probs: list[dict], assignment: list[int],
@@ -126,7 +176,7 @@ def cross_fold_proposals(evidence: list[Evidence], probs: list[dict], assignment
     per_fold = {}
     for fold in sorted(set(assignment)):
         others = [i for i, f in enumerate(assignment) if f != fold]
-        thresholds = calibrate([evidence[i] for i in others], [probs[i] for i in others])
+        thresholds = calibrate([evidence[i] for i in others], [probs[i] for i in others], neglist)
         per_fold[fold] = thresholds
         for i, f in enumerate(assignment):
             if f == fold:

@@ -41,9 +41,12 @@ class Classifier:
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.textcat = self.nlp.get_pipe("textcat")
+        from gongkai.pipeline.classify.linear import NAME as LINEAR
+
+        self.linear = self.nlp.get_pipe(LINEAR) if LINEAR in self.nlp.pipe_names else None
+        self.textcat = self.linear or self.nlp.get_pipe("textcat")
         self.labels = tuple(self.textcat.labels)
-        self._bow = _BowScorer.of(self.textcat.model)
+        self._bow = None if self.linear else _BowScorer.of(self.textcat.model)
 
     @property
     def version(self) -> str:
@@ -52,7 +55,7 @@ class Classifier:
     @property
     def scores_without_doc(self) -> bool:
         """True when `predict` computes the textcat's features straight from the characters."""
-        return self._bow is not None
+        return self._bow is not None or self.linear is not None
 
     @property
     def thresholds(self) -> dict[str, float]:
@@ -68,6 +71,8 @@ class Classifier:
 
     def predict_docs(self, texts: list[str]) -> list[dict[str, float]]:
         """Scores through Docs built from the characters (`make_doc`), in one textcat batch."""
+        if self.linear:
+            return [self.linear.scores(normalise(t)) for t in texts]
         docs = [self.make_doc(t) for t in texts]
         live = [d for d in docs if len(d)]
         scores = iter(self.textcat.predict(live) if live else [])
@@ -78,6 +83,8 @@ class Classifier:
         chars = normalise(text)
         if not chars:
             return {}
+        if self.linear:
+            return self.linear.scores(chars)
         row = self._bow.score(chars) if self._bow is not None else None
         return self._as_dict(row) if row is not None else self.predict_docs([text])[0]
 
@@ -168,6 +175,8 @@ def load_classifier(path: str | Path | None = None) -> Classifier | None:
         if explicit or "GONGKAI_MODEL" in os.environ:
             raise ModelError(f"{folder}: not a gongkai model (no config.cfg); train one with `gongkai train`")
         return None
+    import gongkai.pipeline.classify.linear  # noqa: F401  registers the linear component's factory
+
     nlp = spacy.load(folder)
     meta_path = folder / META_FILE
     meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}

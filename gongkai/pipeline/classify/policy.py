@@ -1,11 +1,13 @@
 """The decision policy: the one place that turns evidence into a proposal.
 
-Inputs: the read status, parser flags, header fields, detector hits and the
-model's probabilities. Output: a Proposal — the attribute, a confidence, whether
-a reviewer must see it, why, and an explanation naming the evidence and the
-legal ground. Safety first: a document that must not be disclosed may be
-proposed wrongly, but every path that could leak sends it to review.
-See docs/decision-policy.md.
+条例第五条: 以公开为常态、不公开为例外. The default proposal is 主动公开; any other
+proposal needs evidence and a legal ground, and a model's confidence is a
+measurement, never a ground. Inputs: the read status, parser flags, header
+fields, detector hits (their kinds declared once in records.EVIDENCE_KINDS) and
+the model's probabilities. Output: a Proposal — the attribute, a confidence,
+whether a reviewer must see it, why, and an explanation naming the ground.
+Safety first: a document that must not be disclosed may be proposed wrongly,
+but every path that could leak sends it to review. See docs/decision-policy.md.
 """
 from __future__ import annotations
 
@@ -13,19 +15,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from gongkai.pipeline.grounds import REASONS, describe
-from gongkai.records import ATTRIBUTES, OK, PERSONAL_KINDS, HeaderFields, Hit, Proposal
+from gongkai.records import (ATTRIBUTES, EVIDENCE_KINDS, OK, PERSONAL_KINDS, HeaderFields, Hit, Proposal,
+                             evidence_kind, kind_name)
 
-# Below this confidence a proposal is reviewed when the model has no calibrated thresholds.
-DEFAULT_THRESHOLD = 0.95
-
-KIND_NAMES = {
-    "secrecy_mark": "密级标志", "internal_mark": "内部标识", "personal_id": "身份证号",
-    "mobile": "手机号", "bank_card": "银行卡号", "passport": "护照号", "email": "电子邮箱",
-    "address": "详细住址", "person_name": "个人姓名", "commercial_secret": "商业秘密",
-    "negative_list": "负面清单", "conflict": "附注冲突",
-}
+# Review when the model gives 不予公开 at least this probability and the model has no calibrated
+# threshold; the shipped model's thresholds are calibrated on held-out folds (gongkai train).
+DEFAULT_THRESHOLDS = {"non_disclosure": 0.2, "on_request": 0.5}
 # 文种 that local rules treat as process information when sent upward (请示报告).
 PROCESS_TYPES = {"请示": "process_info", "报告": "process_info"}
+_KIND_GROUNDS = {"secrecy_mark": "state_secret", "internal_mark": "internal_affairs", "commercial_secret": "third_party"}
+FIFTH = "未发现不予公开或依申请公开的依据（条例第五条：以公开为常态、不公开为例外）"
 
 
 @dataclass
@@ -44,25 +43,95 @@ def decide(inp: PolicyInput) -> Proposal:
     """Propose an attribute; route to review on every rule below (docs/decision-policy.md)."""
     if inp.status != OK:
         return _unread(inp)
-    reasons: list[str] = []
-    evidence: list[str] = []
-    attribute, confidence, ground = _model_proposal(inp)
-    rule_attr, rule_ground, rule_evidence = _rule_proposal(inp)
-    evidence += rule_evidence
-    if rule_attr:
-        attribute, ground, confidence = rule_attr, rule_ground, 1.0
+    if not inp.probabilities:
+        return _no_model(inp)
+    evidence = Evidence.of(inp.hits)
+    attribute, ground, notes, reasons = _choose(inp, evidence)
+    confidence = 1.0 if attribute == "non_disclosure" and ground else inp.probabilities.get(attribute, 0.0)
     reasons += _hit_reasons(inp.hits)
     reasons += _flag_reasons(inp.flags)
-    reasons += _model_reasons(inp, attribute, confidence)
+    reasons += _doubt_reasons(inp, attribute)
     reasons += _declared_reasons(inp.fields, attribute)
     reasons += _upward_reasons(inp.fields, attribute)
     if attribute == "non_disclosure":
         reasons.append("拟不予公开：须经保密审查确认理由")
-    explanation = _explain(attribute, confidence, ground, evidence, inp)
-    return Proposal(proposed_attribute=attribute, confidence=round(confidence, 4),
+    return Proposal(proposed_attribute=attribute, confidence=round(float(confidence), 4),
                     needs_review=bool(reasons), review_reasons=_unique(reasons),
-                    explanation=explanation, ground=ground if attribute == "non_disclosure" else None,
+                    explanation=_explain(attribute, ground, notes, inp),
+                    ground=ground if attribute == "non_disclosure" else None,
                     probabilities={k: round(v, 4) for k, v in inp.probabilities.items()})
+
+
+@dataclass
+class Evidence:
+    """The hits grouped by the attribute they argue for (records.EVIDENCE_KINDS.points_to)."""
+
+    withhold: list[Hit]
+    narrow: list[Hit]
+    category: list[Hit]
+
+    @classmethod
+    def of(cls, hits: list[Hit]) -> Evidence:
+        by = {"non_disclosure": [], "on_request": [], "proactive": []}
+        for hit in hits:
+            target = evidence_kind(hit.kind).points_to
+            if target in by:
+                by[target].append(hit)
+        return cls(by["non_disclosure"], by["on_request"], by["proactive"])
+
+
+def _choose(inp: PolicyInput, ev: Evidence) -> tuple[str, str | None, list[str], list[str]]:
+    """(attribute, reason code, evidence notes, review reasons): evidence first, the model only between grounds."""
+    notes = [_note(h) for h in _first_per_rule(ev.withhold + ev.narrow + ev.category)]
+    rule_attr, rule_ground = _rule_proposal(inp)
+    if rule_attr:
+        return rule_attr, rule_ground, notes, []
+    model = max(inp.probabilities, key=inp.probabilities.get)
+    if model == "non_disclosure" or _withholding_kinds(ev):
+        return "non_disclosure", _ground_from(ev, inp), notes, []
+    if model == "on_request" and ev.narrow:
+        if ev.category:
+            names = "、".join(dict.fromkeys(h.rule_id for h in ev.category))
+            return "on_request", None, notes, [f"证据冲突：针对特定对象（条例第二十七条），又属主动公开目录（{names}）"]
+        return "on_request", None, notes, []
+    if model == "on_request" and inp.probabilities["on_request"] >= _threshold(inp, "on_request"):
+        return "on_request", None, notes, ["模型倾向依申请公开，但未发现特定对象或机关间事务的证据（条例第二十七条）"]
+    return "proactive", None, notes, []
+
+
+def _withholding_kinds(ev: Evidence) -> bool:
+    """Internal-affairs and process-information evidence of the evidence list argues for 不予公开 by itself."""
+    return any(h.kind in ("internal_affairs", "process_info") for h in ev.withhold)
+
+
+def _ground_from(ev: Evidence, inp: PolicyInput) -> str | None:
+    for hit in ev.withhold:
+        code = _reason_code(hit, inp.negative_list) if hit.kind == "negative_list" else \
+            (hit.kind if hit.kind in REASONS else _KIND_GROUNDS.get(hit.kind))
+        if code:
+            return code
+    return PROCESS_TYPES.get(inp.fields.doc_type or "")
+
+
+def _threshold(inp: PolicyInput, label: str) -> float:
+    return float(inp.thresholds.get(label, DEFAULT_THRESHOLDS[label]))
+
+
+def _first_per_rule(hits: list[Hit]) -> list[Hit]:
+    seen: dict[str, Hit] = {}
+    for hit in hits:
+        seen.setdefault(hit.rule_id, hit)
+    return list(seen.values())
+
+
+def _note(hit: Hit) -> str:
+    return f"{kind_name(hit.kind)} {hit.rule_id}「{hit.text}」→ {hit.ground}"
+
+
+def _no_model(inp: PolicyInput) -> Proposal:
+    return Proposal(proposed_attribute=None, confidence=0.0, needs_review=True,
+                    review_reasons=["没有可用的分类模型：须人工认定"],
+                    explanation="没有可用的分类模型，未给出建议")
 
 
 def _unread(inp: PolicyInput) -> Proposal:
@@ -73,46 +142,35 @@ def _unread(inp: PolicyInput) -> Proposal:
                     explanation=f"{what}（{inp.error or inp.status}），须人工阅读后认定公开属性")
 
 
-def _model_proposal(inp: PolicyInput) -> tuple[str | None, float, str | None]:
-    if not inp.probabilities:
-        return None, 0.0, None
-    label, prob = max(inp.probabilities.items(), key=lambda kv: kv[1])
-    ground = PROCESS_TYPES.get(inp.fields.doc_type or "") if label == "non_disclosure" else None
-    return label, float(prob), ground
-
-
-def _rule_proposal(inp: PolicyInput) -> tuple[str | None, str | None, list[str]]:
+def _rule_proposal(inp: PolicyInput) -> tuple[str | None, str | None]:
     """Rules that fix the proposal to 不予公开: a 密级 mark, a high-severity negative-list entry."""
-    evidence: list[str] = []
     secret = next((h for h in inp.hits if h.kind == "secrecy_mark"), None)
     if secret or inp.fields.secrecy:
-        mark = secret.text if secret else inp.fields.secrecy
-        evidence.append(f"密级标志「{mark}」→ {describe('state_secret')}")
-        return "non_disclosure", "state_secret", evidence
-    listed = [h for h in inp.hits if h.kind == "negative_list"]
-    for hit in listed:
-        evidence.append(f"负面清单 {hit.rule_id}「{hit.text}」→ {hit.ground}")
-    strong = next((h for h in listed if h.severity == "high"), None)
+        return "non_disclosure", "state_secret"
+    strong = next((h for h in inp.hits if h.kind == "negative_list" and h.severity == "high"), None)
     if strong:
-        return "non_disclosure", _reason_code(strong, inp.negative_list), evidence
-    return None, None, evidence
+        return "non_disclosure", _reason_code(strong, inp.negative_list)
+    return None, None
 
 
 def _reason_code(hit: Hit, neglist) -> str | None:
-    entry = neglist.entry(hit.rule_id) if neglist is not None and hasattr(neglist, "entry") else None
+    try:
+        entry = neglist.entry(hit.rule_id) if neglist is not None and hasattr(neglist, "entry") else None
+    except KeyError:         # a hit stored under an older list
+        entry = None
     code = getattr(entry, "reason_code", None)
     return code if code in REASONS else None
 
 
 def _hit_reasons(hits: list[Hit]) -> list[str]:
+    """One reason per kind that sends a document to review; a kind nobody declared fails safe."""
     counts = Counter(h.kind for h in hits)
-    reasons = []
-    for kind in ("secrecy_mark", "internal_mark", "conflict", "negative_list", "commercial_secret"):
-        if counts[kind]:
-            reasons.append(f"{KIND_NAMES[kind]} ×{counts[kind]}")
+    reasons = [f"{kind_name(kind)} ×{n}" if kind in EVIDENCE_KINDS else f"未声明的证据类型 {kind} ×{n}：须人工审查"
+               for kind, n in counts.items()
+               if kind not in PERSONAL_KINDS and evidence_kind(kind).review]
     personal = {k: n for k, n in counts.items() if k in PERSONAL_KINDS}
     if personal:
-        listed = "、".join(f"{KIND_NAMES[k]}×{n}" for k, n in sorted(personal.items()))
+        listed = "、".join(f"{kind_name(k)}×{n}" for k, n in sorted(personal.items()))
         reasons.append(f"个人信息（{listed}）：公开前须区分处理（条例第三十七条）")
     return reasons
 
@@ -131,12 +189,12 @@ def _flag_reasons(flags: list[str]) -> list[str]:
     return [FLAG_REASONS[f] for f in flags if f in FLAG_REASONS]
 
 
-def _model_reasons(inp: PolicyInput, attribute: str | None, confidence: float) -> list[str]:
-    if not inp.probabilities:
-        return ["没有可用的分类模型：须人工认定"]
-    threshold = inp.thresholds.get(attribute or "", DEFAULT_THRESHOLD)
-    if attribute != "non_disclosure" and confidence < threshold:
-        return [f"置信度 {confidence:.2f} 低于阈值 {threshold:.2f}"]
+def _doubt_reasons(inp: PolicyInput, attribute: str) -> list[str]:
+    """The leak guard: a model that gives 不予公开 a calibrated share of doubt sends the document to review."""
+    p = inp.probabilities.get("non_disclosure", 0.0)
+    threshold = _threshold(inp, "non_disclosure")
+    if attribute != "non_disclosure" and p >= threshold:
+        return [f"模型给出不予公开的概率 {p:.2f}（审查阈值 {threshold:.2f}），但未找到依据：须审查"]
     return []
 
 
@@ -159,18 +217,26 @@ def _upward_reasons(fields: HeaderFields, attribute: str | None) -> list[str]:
     return []
 
 
-def _explain(attribute, confidence, ground, evidence, inp: PolicyInput) -> str:
-    parts = list(evidence)
-    doc_type = inp.fields.doc_type
-    if doc_type in PROCESS_TYPES and attribute == "non_disclosure" and not evidence:
-        parts.append(f"{doc_type} → {describe(PROCESS_TYPES[doc_type])}")
-    if attribute:
-        head = f"拟{ATTRIBUTES[attribute]}（{attribute}），置信度 {confidence:.2f}"
-    else:
-        head = "未能给出建议"
-    if attribute == "non_disclosure" and ground and not any(describe(ground) in p for p in parts):
-        parts.append(f"理由：{describe(ground)}")
-    return "；".join([head, *parts])
+def _explain(attribute: str, ground: str | None, notes: list[str], inp: PolicyInput) -> str:
+    """The proposal and its ground, then the evidence: every proposal names its ground."""
+    p = inp.probabilities.get(attribute, 0.0)
+    head = f"拟{ATTRIBUTES[attribute]}（{attribute}），模型概率 {p:.2f}"
+    return "；".join([head, _ground_text(attribute, ground, inp), *notes])
+
+
+def _ground_text(attribute: str, ground: str | None, inp: PolicyInput) -> str:
+    categories = [h for h in inp.hits if h.kind == "proactive_category"]
+    if attribute == "proactive":
+        if categories:
+            return "依据：属主动公开目录（" + "、".join(dict.fromkeys(h.ground for h in categories)) + "）"
+        return "依据：" + FIFTH
+    if attribute == "on_request":
+        if any(h.kind == "narrow_scope" for h in inp.hits):
+            return "依据：针对特定对象或机关间日常工作（条例第二十七条）"
+        return "依据未定：未发现特定对象的证据"
+    if ground:
+        return f"理由：{describe(ground)}"
+    return "理由未定：模型倾向不予公开，未找到条例第十四至十六条的依据，须审查认定"
 
 
 def _unique(items: list[str]) -> list[str]:

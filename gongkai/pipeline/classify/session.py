@@ -68,15 +68,27 @@ def train(examples: list[Example], out: Path, cv: int = 5, config: TrainConfig =
     if cv and cv > 1:
         probs, assignment = cross_val_probs(examples, cv, config, progress)
         proposals, per_fold = cross_fold_proposals(evidence, probs, assignment, res.negative_list)
-        cv_metrics = score(evidence, proposals)
-        thresholds = calibrate(evidence, probs)
+        groups = by_source(evidence, proposals)
+        cv_metrics = groups.pop("corpus", None) or score(evidence, proposals)
+        thresholds = calibrate(evidence, probs, res.negative_list)
         cv_metrics.extra = {"folds": cv, "thresholds_per_fold": per_fold}
         meta["cv"] = cv_metrics.to_dict()
+        # Documents added with --extra or --from-db: each scored by a model that never saw it (cross-fitting).
+        meta["cross_fitted"] = {name: m.to_dict() for name, m in groups.items()}
     meta["thresholds"] = thresholds
     meta["negative_list_version"] = res.negative_list_version
     nlp = fit(examples, config)
     save_model(nlp, out, meta)
     return TrainResult(out=out, meta=meta, cv=cv_metrics, thresholds=thresholds)
+
+
+def by_source(evidence: list, proposals: list) -> dict[str, Metrics]:
+    """The corpus and each extra folder or database scored apart: their figures mean different things."""
+    groups: dict[str, list[int]] = {}
+    for i, ev in enumerate(evidence):
+        source = ev.example.source
+        groups.setdefault("corpus" if not source.startswith(("extra:", "review:")) else source, []).append(i)
+    return {name: score([evidence[i] for i in idx], [proposals[i] for i in idx]) for name, idx in groups.items()}
 
 
 def evaluate(examples: list[Example], model_path: Path | None) -> tuple[Metrics, str]:

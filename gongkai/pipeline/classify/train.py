@@ -22,6 +22,21 @@ TEXTCAT_CONFIG = {
     "no_output_layer": False,
     "length": 262144,
 }
+# The length-normalised spaCy alternative: mean-pooled character embeddings (docs/model-selection.md).
+REDUCE_CONFIG = {
+    "@architectures": "spacy.TextCatReduce.v1",
+    "exclusive_classes": True,
+    "use_reduce_first": False, "use_reduce_last": False, "use_reduce_max": False, "use_reduce_mean": True,
+    "tok2vec": {
+        "@architectures": "spacy.Tok2Vec.v2",
+        "embed": {"@architectures": "spacy.MultiHashEmbed.v2", "width": 64, "attrs": ["ORTH"], "rows": [20000],
+                  "include_static_vectors": False},
+        "encode": {"@architectures": "spacy.MaxoutWindowEncoder.v2", "width": 64, "window_size": 1,
+                   "maxout_pieces": 3, "depth": 2},
+    },
+}
+# linear: the shipped model (classify/linear.py); bow and reduce: spaCy's textcat, compared against it.
+ARCHITECTURES = ("linear", "bow", "reduce")
 
 
 @dataclass
@@ -30,13 +45,20 @@ class TrainConfig:
     epochs: int = EPOCHS
     batch_size: int = 16
     dropout: float = 0.3
+    architecture: str = "linear"
 
 
-def build_nlp():
+def build_nlp(architecture: str = "linear"):
     import spacy
 
+    from gongkai.pipeline.classify.linear import NAME as LINEAR
+
     nlp = spacy.blank("zh")  # char segmenter: no downloaded data needed
-    textcat = nlp.add_pipe("textcat", config={"model": TEXTCAT_CONFIG})
+    if architecture == "linear":
+        nlp.add_pipe(LINEAR, config={"labels": list(LABELS)})
+        return nlp
+    model = REDUCE_CONFIG if architecture == "reduce" else TEXTCAT_CONFIG
+    textcat = nlp.add_pipe("textcat", config={"model": model})
     for label in LABELS:
         textcat.add_label(label)
     return nlp
@@ -49,8 +71,13 @@ def fit(examples: list[Example], config: TrainConfig = TrainConfig(),
     from spacy.util import fix_random_seed, minibatch
 
     fix_random_seed(config.seed)
-    nlp = build_nlp()
+    nlp = build_nlp(config.architecture)
     train = [e for e in examples if e.status == "ok" and e.text.strip()]
+    if config.architecture == "linear":
+        from gongkai.pipeline.classify.linear import NAME as LINEAR
+
+        nlp.get_pipe(LINEAR).fit([normalise(e.text) for e in train], [e.label for e in train], seed=config.seed)
+        return nlp
     clf = Classifier(nlp=nlp, path=Path("."))
     data = [SpacyExample.from_dict(clf.make_doc(e.text), {"cats": {l: float(l == e.label) for l in LABELS}})
             for e in train]
@@ -118,4 +145,14 @@ def base_meta(name: str, examples: list[Example], config: TrainConfig) -> dict:
     return {"name": name, "version": f"{name}-{corpus_hash(examples)}-s{config.seed}",
             "trained_on": str(date.today()), "labels": list(LABELS), "examples": counts,
             "sources": sources, "seed": config.seed, "epochs": config.epochs,
-            "textcat": {k: v for k, v in TEXTCAT_CONFIG.items()}, "tokenizer": "spacy.blank('zh'), char segmenter"}
+            "architecture": config.architecture, "tokenizer": "spacy.blank('zh'), char segmenter",
+            "textcat": _describe(config.architecture)}
+
+
+def _describe(architecture: str) -> dict:
+    if architecture == "linear":
+        from gongkai.pipeline.classify import linear
+
+        return {"@architectures": f"{linear.NAME} (logistic regression, TF-IDF char 1-{linear.NGRAM_MAX}-grams)",
+                "C": linear.C, "min_df": linear.MIN_DF, "sublinear_tf": True, "norm": "l2"}
+    return dict(REDUCE_CONFIG if architecture == "reduce" else TEXTCAT_CONFIG)

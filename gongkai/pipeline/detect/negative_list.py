@@ -62,7 +62,11 @@ class NegativeList:
 
     def match(self, text: str, fields: HeaderFields | None = None, keep_excluded: bool = False) -> list[Match]:
         fields = fields or HeaderFields()
-        return self.matcher.scan(text, fields.doc_type, fields.issuer, keep_excluded)
+        matches = self.matcher.scan(text, fields.doc_type, fields.issuer, keep_excluded)
+        if any(m.entry.within for m in matches):
+            low, high = title_span(text, fields.title)
+            matches = [m for m in matches if not m.entry.within or (low <= m.start and m.end <= high)]
+        return matches
 
     def hits(self, text: str, fields: HeaderFields | None = None) -> list[Hit]:
         return [to_hit(m) for m in self.match(text, fields)]
@@ -71,6 +75,20 @@ class NegativeList:
         state = dict(self.__dict__)
         state["_matcher"] = None
         return state
+
+
+def title_span(text: str, title: str | None) -> tuple[int, int]:
+    """Where the 标题 stands in the text (it may wrap over lines there); (0, 0) when it was not found."""
+    if not title:
+        return 0, 0
+    start = text.find(title[:8])
+    if start < 0:
+        return 0, 0
+    end, seen = start, 0
+    while end < len(text) and seen < len(title):   # walk the title's characters, skipping line breaks
+        seen += not text[end].isspace()
+        end += 1
+    return start, end
 
 
 def to_hit(match: Match) -> Hit:

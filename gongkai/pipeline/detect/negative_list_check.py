@@ -24,7 +24,8 @@ from gongkai.pipeline.detect.negative_list_model import (
 REQUIRED = ("id", "item", "situation", "ground", "reason_code", "severity", "source")
 # Evidence entries (kind other than negative) argue for an attribute; they need no reason code or severity.
 EVIDENCE_REQUIRED = ("id", "item", "situation", "ground", "source")
-OPTIONAL = ("kind", "phrases", "regex", "cooccur", "doc_types", "issuers", "exclude", "exclude_window", "examples")
+WITHIN = ("", "title")
+OPTIONAL = ("kind", "within", "phrases", "regex", "cooccur", "doc_types", "issuers", "exclude", "exclude_window", "examples")
 LIST_KEYS = ("name", "agency", "version", "sources")
 _ENTRY_HEADER = re.compile(r"^\s*\[\[\s*entry\s*\]\]")
 _LIST_HEADER = re.compile(r"^\s*\[\s*list\s*\]")
@@ -152,6 +153,9 @@ def _texts(raw: dict, bad) -> dict[str, str]:
     required = REQUIRED if kind == "negative" else EVIDENCE_REQUIRED
     text = {key: _required_text(raw, key, bad) for key in required}
     text["kind"] = kind
+    text["within"] = raw.get("within", "")
+    if text["within"] not in WITHIN:
+        bad("within", f"within must be \"title\" (or left out), not {text['within']!r}")
     text.setdefault("reason_code", ENTRY_KINDS[kind][0])
     text.setdefault("severity", ENTRY_KINDS[kind][1])
     if text["reason_code"] and text["reason_code"] not in REASON_CODES:

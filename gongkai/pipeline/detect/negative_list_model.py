@@ -94,6 +94,7 @@ class Entry:
     severity: str                 # high | medium | low
     source: str                   # where the entry comes from (a published list, a law, a case)
     kind: str = "negative"        # a key of ENTRY_KINDS
+    within: str = ""              # "title": only a match inside the document's 标题 counts
     phrases: tuple[str, ...] = ()
     regex: tuple[str, ...] = ()
     cooccur: Cooccur | None = None

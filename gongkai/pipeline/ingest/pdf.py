@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import io
 import logging
+import re
 from dataclasses import dataclass, field
 
 import pypdfium2 as pdfium
@@ -42,6 +43,16 @@ _PDFIUM_REASONS = {
     pdfium_raw.FPDF_ERR_FILE: "corrupt: the file cannot be read as a PDF",
 }
 logging.getLogger("pdfminer").setLevel(logging.ERROR)  # FontBBox chatter on every Chrome PDF
+
+# What the file's bytes say about its fonts (see may_lose_glyphs): the fonts PDFium measures from a
+# font program (all but Type0 parents and Type3), their descriptors, and the embedded programs.
+_MEASURED_FONT = re.compile(rb"/Subtype\s*/(?:Type1|MMType1|TrueType|CIDFontType0|CIDFontType2)(?![A-Za-z0-9])")
+_DESCRIPTOR = re.compile(rb"/Type\s*/FontDescriptor(?![A-Za-z0-9])")
+_FONT_FILE = re.compile(rb"/FontFile[23]?\s*\d+\s+\d+\s+R")
+_OBJECT_STREAM = re.compile(rb"/Type\s*/ObjStm(?![A-Za-z0-9])")
+# The standard 14 fonts, which PDFium always has programs for (it ships them) when a file does not.
+_STANDARD_14 = re.compile(rb"/BaseFont\s*/(?:Times-(?:Roman|Bold|Italic|BoldItalic)|Symbol|ZapfDingbats|"
+                          rb"(?:Helvetica|Courier)(?:-Bold|-Oblique|-BoldOblique)?)(?![A-Za-z0-9+-])")
 
 
 @dataclass
@@ -74,21 +85,22 @@ def _open(data: bytes) -> pdfium.PdfDocument:
 
 def _read_pages(pdf, data: bytes, count: int, deadline: float, limits: Limits) -> _Pages:
     pages, careful = _Pages(ocr=OcrRun(limits, deadline)), _CarefulReader(data)
+    guard = may_lose_glyphs(data)
     try:
         for index in range(count):
             if pages.ocr.expired():
                 break
             check_deadline(deadline, limits.file_timeout_s)
-            _add_page(pdf, index, pages, careful)
+            _add_page(pdf, index, pages, careful, guard)
     finally:
         careful.close()
     return pages
 
 
-def _add_page(pdf, index: int, pages: _Pages, careful: "_CarefulReader") -> None:
+def _add_page(pdf, index: int, pages: _Pages, careful: "_CarefulReader", guard: bool = True) -> None:
     page = pdf[index]
     try:
-        text, kind, scanned, silent = _read_page(page)
+        text, kind, scanned, silent = _read_page(page, guard)
         if scanned and pages.ocr.allows(index + 1):   # already laid out by the OCR
             pages.texts.append(pages.ocr.read(index + 1, render(page)).text)
             return
@@ -105,19 +117,38 @@ def _add_page(pdf, index: int, pages: _Pages, careful: "_CarefulReader") -> None
         pages.scanned.append(index + 1)
 
 
-def _read_page(page) -> tuple[str, str | None, bool, bool]:
+def _read_page(page, guard: bool = True) -> tuple[str, str | None, bool, bool]:
     """One page's raw text, its garble kind (or None), whether it looks like a scan, and
-    whether PDFium silently left out a text object (see _silent_text_objects)."""
+    whether PDFium silently left out a text object (see _silent_text_objects; only with `guard`)."""
     textpage = page.get_textpage()
     try:
         n = textpage.count_chars()
         text = textpage.get_text_range() if n > 0 else ""
         kind = page_garble(text) or (NO_UNICODE_MAP if _map_error_share(textpage, n) > MAP_ERROR_SHARE else None)
-        silent = _silent_text_objects(page, textpage)
+        silent = guard and _silent_text_objects(page, textpage)
     finally:
         textpage.close()
     scanned = visible_count(text) < SCAN_MAX_CHARS and _image_share(page) >= SCAN_MIN_IMAGE_SHARE
     return text, kind, scanned, silent
+
+
+def may_lose_glyphs(data: bytes) -> bool:
+    """False when the file's bytes prove that every font is embedded, so _silent_text_objects, which
+    only examines fonts that are not, cannot find anything on any page (and its per-object loop,
+    ~40 % of the fast path on a page of a few hundred text runs, is skipped).
+
+    The proof: no object stream hides dictionaries from view, every descriptor names an embedded
+    program, and there are no more fonts measured from a program than descriptors plus standard-14
+    names (PDFium ships those 14; reportlab, for one, lists Helvetica on every page). Anything else
+    (a descriptor without a file, a CID font left to the reader such as STSong-Light, compressed
+    object streams, a descriptor shared by two fonts) keeps the guard on: it errs towards checking.
+    """
+    if _OBJECT_STREAM.search(data):
+        return True
+    descriptors = len(_DESCRIPTOR.findall(data))
+    if descriptors != len(_FONT_FILE.findall(data)):
+        return True
+    return len(_MEASURED_FONT.findall(data)) > descriptors + len(_STANDARD_14.findall(data))
 
 
 def _silent_text_objects(page, textpage) -> bool:

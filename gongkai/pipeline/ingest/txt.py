@@ -9,6 +9,8 @@ frequent block). Traditional characters are kept as written.
 from __future__ import annotations
 
 import codecs
+import functools
+import re
 
 from gongkai.config import Limits
 from gongkai.records import ParsedDoc
@@ -18,8 +20,10 @@ from .garble import page_garble, visible_count
 from .normalize import clean_text
 
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
-# Characters sampled when scoring a Chinese decoding: enough to decide, cheap on 100 MB files.
-SCORE_SAMPLE = 4000
+# Scoring a Chinese decoding looks at the first 2 × SCORE_SAMPLE characters: a right decoding has
+# ~95 % common characters among its Han, a wrong one well under 60 %, so several hundred decide.
+SCORE_SAMPLE = 500
+GARBLE_SAMPLE = 16000     # characters checked for garbage
 MIN_COMMON_SHARE = 0.6
 GARBAGE = "text is garbled: no known encoding gives readable text (tried UTF-8, UTF-16, GB18030, Big5)"
 EMPTY = "no text (the file holds only whitespace)"
@@ -27,7 +31,7 @@ EMPTY = "no text (the file holds only whitespace)"
 
 def parse_txt(data: bytes, limits: Limits, deadline: float) -> ParsedDoc:
     text, encoding = decode(data)
-    if text is None or page_garble(text[: SCORE_SAMPLE * 4]) is not None:
+    if text is None or page_garble(text[:GARBLE_SAMPLE]) is not None:
         raise Unreadable(GARBAGE)
     text = clean_text(text)
     if not visible_count(text):
@@ -58,39 +62,46 @@ def _try(data: bytes, encoding: str) -> str | None:
 
 def _best_chinese(data: bytes) -> tuple[str, str] | None:
     scored = []
-    for encoding, common in (("gb18030", _gb2312_common), ("big5", _big5_common)):
+    for encoding in ("gb18030", "big5"):
         text = _try(data, encoding)
         if text is not None:
-            scored.append((common_share(text, common), encoding, text))
+            scored.append((common_share(text, _common(encoding)), encoding, text))
     if not scored:
         return None
     share, encoding, text = max(scored)
     return (text, encoding) if share >= MIN_COMMON_SHARE else None
 
 
-def common_share(text: str, is_common) -> float:
-    """Share of the sampled Han characters that `is_common` accepts (1.0 for text without Han)."""
-    han = [ch for ch in text[: SCORE_SAMPLE * 2] if "\u4e00" <= ch <= "\u9fff"][:SCORE_SAMPLE]
+def common_share(text: str, common: re.Pattern) -> float:
+    """Share of the Han characters among the first SCORE_SAMPLE * 2 characters that `common` (runs of
+    common characters) matches (1.0 for text without Han). Two regex substitutions, each removing
+    long runs (the common characters, then the rare Han left over): no per-character Python."""
+    sample = text[: SCORE_SAMPLE * 2]
+    rest = common.sub("", sample)
+    found = len(sample) - len(rest)
+    han = found + len(rest) - len(_HAN_RUNS.sub("", rest))
     if not han:
-        return 1.0 if page_garble(text[:SCORE_SAMPLE]) is None else 0.0
-    return sum(1 for ch in han if is_common(ch)) / len(han)
+        return 1.0 if page_garble(text[:GARBLE_SAMPLE // 4]) is None else 0.0
+    return found / han
 
 
-def _gb2312_common(ch: str) -> bool:
-    """GB2312 level 1: the 3,755 most frequent simplified characters (lead bytes B0–D7)."""
-    try:
-        return 0xB0 <= ch.encode("gb2312")[0] <= 0xD7
-    except UnicodeEncodeError:
-        return False
+_HAN_RUNS = re.compile("[\u4e00-\u9fff]+")
+# The common characters of each codec's repertoire, by their bytes: lead and trail ranges, and the
+# codes kept. GB2312 level 1 is the 3,755 most frequent simplified characters (lead bytes B0–D7);
+# Big5's first block (A440–C67E) holds its 5,401 frequent characters.
+_COMMON_BLOCKS = {
+    "gb18030": ("gb2312", range(0xB0, 0xD8), range(0xA1, 0xFF), range(0xB0A1, 0xD7FF)),
+    "big5": ("big5", range(0xA4, 0xC7), [*range(0x40, 0x7F), *range(0xA1, 0xFF)], range(0xA440, 0xC67F)),
+}
 
 
-def _big5_common(ch: str) -> bool:
-    """Big5 frequent characters: the 5,401 of the first block (A440–C67E)."""
-    try:
-        code = ch.encode("big5")
-    except UnicodeEncodeError:
-        return False
-    return 0xA440 <= int.from_bytes(code[:2], "big") <= 0xC67E
+@functools.cache
+def _common(encoding: str) -> re.Pattern:
+    """Runs of the common characters, decoded once from their byte ranges (not re-encoded per character)."""
+    codec, leads, trails, codes = _COMMON_BLOCKS[encoding]
+    pairs = bytes(b for lead in leads for trail in trails for b in (lead, trail))
+    chars = {ch for ch in pairs.decode(codec, errors="ignore") if int.from_bytes(ch.encode(codec), "big") in codes}
+    return re.compile("[" + re.escape("".join(sorted(chars))) + "]+")
 
 
 def _charset_normalizer(data: bytes) -> tuple[str | None, str | None]:
