@@ -25,6 +25,8 @@ from tests.scans import DRAFTS, Condition, Draft, cer, cjk_font, image_bytes, re
 # Limits that let a slow, loaded machine finish every page: these tests are about what is read.
 ROOMY = replace(DEFAULT_LIMITS, file_timeout_s=600, ocr_time_budget_s=500, ocr_page_timeout_s=300)
 SECRET = DRAFTS[0]          # 秘密★1年, 特急
+# A model sure the document is 主动公开: whatever sends it to review is the parser's flags.
+SURE = {"proactive": 0.99, "on_request": 0.005, "non_disclosure": 0.005}
 NOTE = Draft("000211", None, None, "长兴湾市水务局", "长水函〔2026〕7号", "关于汛后堤防检查的函", "市应急管理局：",
              ["请于12月15日前完成堤防检查。"], "长兴湾市水务局", "2026年12月1日", "2026-12-01")
 
@@ -61,7 +63,7 @@ def test_image_only_pdf_with_a_secrecy_mark_is_read_flagged_and_routed_to_review
 
     path = scanned_pdf(tmp_path / "secret_scan.pdf", [small_page(SECRET, Condition(dpi=200, noise=6, seed=3))])
     data = path.read_bytes()
-    res = load_resources(replace(Settings(), limits=ROOMY), with_model=False)
+    res = load_resources(replace(Settings(), limits=ROOMY))      # the shipped model: the policy needs it
     result = process_document(data, path.name, "0" * 64, res)
     assert result.parsed.status == "ok" and "ocr" in result.parsed.flags
     assert result.parsed.meta["ocr_pages"] == [1]
@@ -112,7 +114,7 @@ def test_page_budget_reads_the_first_pages_and_marks_the_rest_truncated(font, tm
     assert doc.status == "ok" and doc.pages == 300
     assert doc.meta["ocr_pages"] == [1] and doc.meta["ocr_skipped_pages"] == list(range(2, 301))
     assert "truncated" in doc.flags and "长水函〔2026〕7号" in doc.text
-    assert decide(PolicyInput(flags=doc.flags)).needs_review
+    assert FLAG_REASONS["truncated"] in decide(PolicyInput(flags=doc.flags, probabilities=SURE)).review_reasons
 
 
 def test_time_budget_stops_ocr_in_time_with_truncated_instead_of_a_killed_worker(font):
@@ -133,7 +135,7 @@ def test_shared_image_only_ofd_is_read_by_ocr_and_its_low_confidence_sends_it_to
     assert doc.status == "ok" and doc.meta["ocr_pages"] == [1, 2]
     assert "祖国" in doc.text                                   # a photo of a projected film title
     assert doc.meta["ocr_confidence"] < OCR_MIN_CONFIDENCE and "ocr_low_confidence" in doc.flags
-    proposal = decide(PolicyInput(flags=doc.flags))
+    proposal = decide(PolicyInput(flags=doc.flags, probabilities=SURE))
     assert proposal.needs_review and FLAG_REASONS["ocr_low_confidence"] in proposal.review_reasons
 
 
