@@ -74,7 +74,8 @@ def review_list(db: Path = DB, batch: Optional[str] = typer.Option(None, "--batc
                      "doc_type": item["doc_type"], "status": item["status"], "proposed": item["proposed_attribute"],
                      "confidence": item["confidence"], "state": label,
                      "decision": st.current.attribute if st.current else None,
-                     "reviewers": sorted(st.supporters), "reasons": item["review_reasons"]})
+                     "reviewers": sorted(st.supporters), "reasons": item["review_reasons"],
+                     "ocr": item["ocr"], "ocr_confidence": item["ocr_confidence"]})
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -82,7 +83,8 @@ def review_list(db: Path = DB, batch: Optional[str] = typer.Option(None, "--batc
     for col in ("id", "title", "文种", "proposed", "conf", "state", "decision", "why"):
         table.add_column(col, overflow="fold")
     for r in rows:
-        table.add_row(str(r["id"]), r["title"][:30], r["doc_type"] or "", attribute_name(r["proposed"]),
+        title = f"[OCR {r['ocr_confidence']:.2f}] {r['title']}" if r["ocr"] else r["title"]
+        table.add_row(str(r["id"]), title[:30], r["doc_type"] or "", attribute_name(r["proposed"]),
                       f"{r['confidence']:.2f}" if r["confidence"] is not None else "", r["state"],
                       attribute_name(r["decision"]) if r["decision"] else "", "; ".join(r["reasons"])[:60])
     console().print(table)

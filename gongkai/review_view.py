@@ -56,6 +56,8 @@ def render_document(console, view: dict, full: bool = False, max_hits: int | Non
             if item.get(key):
                 fields.add_row(Text(label, style="bold"), Text(str(item[key])))
         console.print(fields)
+    if item.get("ocr"):
+        console.print(Text(ocr_line(item), style="cyan"), no_wrap=compact, overflow="ellipsis")
     conf = item["confidence"] or 0.0
     console.print(Text.assemble(("建议 ", "bold"), f"{attribute_label(item['proposed_attribute'])} 置信度 {conf:.2f}"
                                 f" · 状态 {state.label} (state {state.version})"))
@@ -74,6 +76,14 @@ def render_document(console, view: dict, full: bool = False, max_hits: int | Non
     if full:
         console.rule("全文")
         console.print(Text(view["text"]))
+
+
+def ocr_line(item: dict) -> str:
+    """`OCR 识别：第 1–2 页 · 平均置信度 0.93 · 最低 0.71` for a document whose text OCR read."""
+    pages = item.get("ocr_pages") or []
+    shown = "、".join(map(str, pages[:8])) + ("…" if len(pages) > 8 else "")
+    return (f"OCR 识别：第 {shown} 页 · 平均置信度 {item.get('ocr_confidence') or 0:.2f}"
+            f" · 最低 {item.get('ocr_min_confidence') or 0:.2f}")
 
 
 def compact_fields(item: dict) -> list[str]:

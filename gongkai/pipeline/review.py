@@ -332,7 +332,7 @@ def queue(db, batch: str | None = None, include_decided: bool = True) -> list[tu
     """Items needing review, riskiest first: unread, secret, proposed 不予公开, then by confidence."""
     where = "WHERE needs_review = 1" + (" AND batch = ?" if batch else "")
     rows = list(db.query(f"SELECT id, batch, path, title, doc_type, status, proposed_attribute, confidence, "
-                         f"secrecy, review_reasons FROM items {where} ORDER BY {RISK_ORDER}",
+                         f"secrecy, review_reasons, ocr, ocr_confidence FROM items {where} ORDER BY {RISK_ORDER}",
                          [batch] if batch else []))
     states = final_states(db, [r["id"] for r in rows])
     out = [(store.decode_item(r), states[r["id"]]) for r in rows]
