@@ -4,9 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install install-ray demo test test-fast lint docs bench bench-ray bench-font clean legacy-formats
+.PHONY: install install-ray demo test test-fast lint docs bench bench-ray bench-font cjk-font clean legacy-formats
 
-install: $(STAMP)
+install: $(STAMP) cjk-font
 
 # Reinstall only when the package metadata changes; pip itself is idempotent too.
 $(STAMP): pyproject.toml
@@ -47,11 +47,14 @@ bench: install bench-font
 bench-ray: install-ray bench-font
 	$(BIN)/python -m benchmarks.ray_bench
 
-# The benchmark's PDFs embed a Song font as real 公文 do; without it they fall back to a
-# non-embedded standard font (see benchmarks/README.md). Best effort: needs apt and root.
-bench-font:
+# The benchmark's PDFs embed a Song font as real 公文 do, and the OCR tests typeset their synthetic
+# scans with it; without it benchmark PDFs fall back to a non-embedded standard font (see
+# benchmarks/README.md) and the OCR accuracy tests skip. Best effort: needs apt and root.
+cjk-font:
 	@test -f /usr/share/fonts/truetype/arphic/uming.ttc || apt-get install -y -qq fonts-arphic-uming >/dev/null 2>&1 || \
-		echo "note: fonts-arphic-uming not installed; benchmark PDFs use a non-embedded font"
+		echo "note: fonts-arphic-uming not installed; OCR tests on synthetic scans skip, benchmark PDFs use a non-embedded font"
+
+bench-font: cjk-font
 
 # Optional: a converter for Word 97-2003 (.doc) and WPS (.wps) files.
 legacy-formats:

@@ -24,6 +24,7 @@ from benchmarks import stages
 from benchmarks.cli_reads import read_figures
 from benchmarks.corpus import DATA, Batch, build_batch, memory_set
 from benchmarks.model import ModelChoice, choose_model
+from benchmarks.ocr_bench import ocr_figures
 from benchmarks.report import Figure, rich_table, save
 from benchmarks.system import parallel_ceiling, run_classify, startup_seconds
 from benchmarks.timing import Row
@@ -209,6 +210,7 @@ def main(argv: list[str] | None = None) -> int:
         figures += startup_figures(results, tmp, log)
         figures += read_figures(results, tmp, log)
         figures.append(fixed_cost_figure(batch, model, tmp, log))
+        figures += ocr_figures(tmp, log, pages=3 if args.quick else 6)
         if not args.skip_memory:
             figures += memory_figures(batch, plan, model, tmp, log)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")

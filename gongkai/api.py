@@ -166,7 +166,8 @@ def _row(item: dict, st) -> dict:
             "doc_type": item["doc_type"], "status": item["status"], "proposed": item["proposed_attribute"],
             "confidence": item["confidence"], "state": st.label,
             "decision": st.current.attribute if st.current else None,
-            "reviewers": sorted(st.supporters), "reasons": item["review_reasons"]}
+            "reviewers": sorted(st.supporters), "reasons": item["review_reasons"],
+            "ocr": item["ocr"], "ocr_confidence": item["ocr_confidence"]}
 
 
 def _state_matches(state: str, label: str, item: dict) -> bool:

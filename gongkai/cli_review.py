@@ -100,7 +100,8 @@ def review_list(db: Path = DB, batch: Optional[str] = BATCH,
     for col in ("id", "title", "文种", "proposed", "conf", "state", "decision", "why"):
         table.add_column(col, overflow="fold")
     for r in listed.rows:
-        table.add_row(str(r["id"]), r["title"][:30], r["doc_type"] or "", attribute_name(r["proposed"]),
+        title = f"[OCR {r['ocr_confidence']:.2f}] {r['title']}" if r["ocr"] else r["title"]
+        table.add_row(str(r["id"]), title[:30], r["doc_type"] or "", attribute_name(r["proposed"]),
                       f"{r['confidence']:.2f}" if r["confidence"] is not None else "", r["state"],
                       attribute_name(r["decision"]) if r["decision"] else "", "; ".join(r["reasons"])[:60])
     out.print(table)

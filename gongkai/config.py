@@ -14,6 +14,11 @@ class Limits:
     max_members: int = 5000                  # members in one package
     file_timeout_s: float = 60.0             # wall time for one file's parse; the worker is killed after it
     max_pages: int = 2000                    # pages read from one PDF/OFD
+    # OCR of image-only pages (docs/formats.md#ocr): pages read per file, the file's OCR time,
+    # and the time one page may take (a page is started only while that much time is left).
+    ocr_max_pages: int = 20
+    ocr_time_budget_s: float = 45.0          # within file_timeout_s: the file ends `truncated`, not killed
+    ocr_page_timeout_s: float = 20.0
     # Memory of one worker process (model included: ~170 MB), enforced with RLIMIT_DATA: an
     # allocation beyond it fails and the file is `error: too much memory`. CLI: --max-memory.
     max_memory_bytes: int = 2 * 2**30
@@ -34,3 +39,11 @@ def parse_size(text: str) -> int:
 
 
 DEFAULT_LIMITS = Limits()
+
+# OCR: pages of a PDF are rendered at this resolution (chosen by measurement, docs/formats.md#ocr);
+# no image side is read larger than OCR_MAX_SIDE_PX (bigger images are scaled down first).
+OCR_DPI = 200
+OCR_MAX_SIDE_PX = 3000
+# An OCR'd document whose mean recognition confidence is below this goes to review
+# (`ocr_low_confidence`); calibrated on synthetic scans and photos (docs/formats.md#ocr).
+OCR_MIN_CONFIDENCE = 0.9

@@ -69,8 +69,12 @@ def test_image_only_pdf_is_unreadable(tmp_path):
     pdf.showPage()
     pdf.save()
     doc = parse(path.read_bytes(), "scan.pdf")
+    assert (doc.status, doc.error) == ("unreadable", "no text found by OCR (image-only)")
+    assert doc.meta["ocr_pages"] == [1]
+    # Without OCR (its page budget at 0) the page is a scan nobody read.
+    doc = parse(path.read_bytes(), "scan.pdf", Limits(ocr_max_pages=0))
     assert (doc.status, doc.error) == ("unreadable", "no text layer (image-only or scanned pages)")
-    assert doc.meta["scanned_pages"] == [1]
+    assert doc.meta["scanned_pages"] == [1] and doc.meta["ocr_skipped_pages"] == [1]
 
 
 @pytest.mark.parametrize("text, kind", [

@@ -69,8 +69,10 @@ def test_evidence_list_covers_every_proactive_category_and_narrow_scope():
 
 
 def test_evidence_hits_carry_their_kind_and_ground():
-    text = "关于调整2026年最低生活保障标准的通知\n你单位《关于延长施工期限的请示》收悉。"
-    hits = FULL.hits(text)
+    title = "关于调整2026年最低生活保障标准的通知"
+    text = f"{title}\n你单位《关于延长施工期限的请示》收悉。最低生活保障资金另行下达。"
+    hits = FULL.hits(text, HeaderFields(title=title))
+    assert not any(h.kind == "proactive_category" and h.start > len(title) for h in hits)   # within = "title"
     kinds = {h.kind: h for h in hits}
     assert kinds["proactive_category"].ground == "条例第二十条第（十二）项"
     assert "主动公开目录" in kinds["proactive_category"].explanation

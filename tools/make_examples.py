@@ -11,6 +11,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.builders import make_docx, make_ofd, make_pdf, make_txt  # noqa: E402
+from tests.scans import Condition, Draft, scan  # noqa: E402
+from tests.scans import scanned_pdf as scans_to_pdf  # noqa: E402
 
 SRC, OUT = REPO / "tools" / "example_sources", REPO / "examples"
 
@@ -23,17 +25,20 @@ def paragraphs(name: str) -> list[str]:
     return [line for line in text(name).splitlines() if line.strip()]
 
 
-def scanned_pdf(path: Path) -> None:
-    """A page that is only an image, as a scanner makes it: no text layer at all."""
-    from reportlab.lib.pagesizes import A4
-    from reportlab.pdfgen import canvas
+# A signed and stamped 复函 as an office receives it back from the scanner: slightly skewed, noisy, JPEG.
+SCANNED_REPLY = Draft(
+    "000086", None, None, "长兴湾市交通运输局", "长交函〔2026〕58号",
+    "关于同意调整城北公交线路站点的复函", "长兴湾市公共交通集团有限公司：",
+    ["你公司《关于调整城北片区公交线路站点的请示》收悉。",
+     "经研究，同意将12路、27路公交线路延伸至城北",
+     "新区，新增站点5个，自2027年1月1日起运行。",
+     "请做好站牌设置和线路调整公告工作。"],
+    "长兴湾市交通运输局", "2026年11月20日", "2026-11-20")
 
-    pdf = canvas.Canvas(str(path), pagesize=A4)
-    for i in range(40):  # grey bars standing in for scanned lines of text
-        pdf.setFillGray(0.2 + (i % 3) * 0.1)
-        pdf.rect(80, 760 - i * 16, 420 - (i * 37) % 160, 9, stroke=0, fill=1)
-    pdf.showPage()
-    pdf.save()
+
+def scanned_pdf(path: Path) -> None:
+    """A page that is only an image, as a scanner makes it: no text layer at all (read by OCR)."""
+    scans_to_pdf(path, [scan(SCANNED_REPLY, Condition(dpi=150, noise=6, skew=1.2, jpeg=70, seed=8))])
 
 
 def main() -> None:

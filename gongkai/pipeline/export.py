@@ -15,7 +15,8 @@ EXPORT_KEYS = (
 )
 EXTRA_KEYS = ("copy_number", "signer", "addressees", "cc", "attachments", "index_no", "publish_mode",
               "flags", "explanation", "proposed_ground", "final_ground", "model_version",
-              "negative_list_version", "paths", "superseded_by")
+              "negative_list_version", "paths", "superseded_by", "ocr", "ocr_pages", "ocr_confidence",
+              "ocr_min_confidence")
 HIT_KEYS = ("kind", "rule_id", "text", "start", "end", "ground", "severity")
 
 

@@ -364,7 +364,7 @@ def queue(db, batch: str | None = None, include_decided: bool = True,
     where = "WHERE needs_review = 1" + (" AND batch = ?" if batch else "")
     page = " LIMIT ? OFFSET ?" if limit is not None else ""
     rows = list(db.query(f"SELECT id, batch, path, title, doc_type, status, proposed_attribute, confidence, "
-                         f"secrecy, review_reasons FROM items {where} ORDER BY {RISK_ORDER}{page}",
+                         f"secrecy, review_reasons, ocr, ocr_confidence FROM items {where} ORDER BY {RISK_ORDER}{page}",
                          [*([batch] if batch else []), *([limit, offset] if limit is not None else [])]))
     states = final_states(db, [r["id"] for r in rows])
     out = [(store.decode_item(r), states[r["id"]]) for r in rows]

@@ -21,7 +21,7 @@ from gongkai.pipeline import audit
 from gongkai.pipeline.ingest.files import display_path, raw_path
 from gongkai.records import HeaderFields
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 class SchemaError(RuntimeError):
@@ -116,24 +116,33 @@ def _v4(conn) -> None:
         audit.seal(conn, item_id, batch, account, (model, neglist), note="sealed on the upgrade to schema 4")
 
 
-# v5: an index under every query the commands run (tests/test_query_plans.py): export pages a batch
+# v5: what OCR read — the flag, the pages it read, its mean and lowest line confidence.
+_V5_OCR = """
+ALTER TABLE items ADD COLUMN ocr INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE items ADD COLUMN ocr_pages TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE items ADD COLUMN ocr_confidence REAL;
+ALTER TABLE items ADD COLUMN ocr_min_confidence REAL
+"""
+
+# v6: an index under every query the commands run (tests/test_query_plans.py): export pages a batch
 # in id order without re-sorting each chunk, the review queue finds its rows without a scan. A row
 # stores its text before the header and proposal columns, so reading those from the table walks
 # the text's overflow pages: items_queue and items_fold cover what the queue, the report and the
 # review state read, and those queries never touch the rows (20,000 documents: benchmarks/cli_reads.py).
-_V5_INDEXES = """
+_V6_INDEXES = """
 CREATE INDEX items_batch_id ON items(batch, id);
 CREATE INDEX items_review ON items(needs_review, batch);
 CREATE INDEX items_queue ON items(batch, needs_review, id, status, secrecy, proposed_attribute, confidence,
-                                  processed_at, doc_type, title, path, review_reasons);
+                                  processed_at, doc_type, title, path, review_reasons, ocr, ocr_confidence);
 CREATE INDEX items_fold ON items(id, needs_review, proposed_attribute, secrecy);
 CREATE INDEX audit_action ON audit(action);
 CREATE INDEX leases_expiry ON leases(expires_at);
 """
 
-MIGRATIONS: list = [_V1, _V2, _V3_PATHS, _v4, _V5_INDEXES]  # MIGRATIONS[i] upgrades version i to i+1 (SQL text or a function)
+MIGRATIONS: list = [_V1, _V2, _V3_PATHS, _v4, _V5_OCR, _V6_INDEXES]  # MIGRATIONS[i] upgrades version i to i+1 (SQL text or a function)
 
-LIST_COLUMNS = ("flags", "addressees", "cc", "attachments", "review_reasons")
+LIST_COLUMNS = ("flags", "addressees", "cc", "attachments", "review_reasons", "ocr_pages")
+OCR_COLUMNS = ("ocr", "ocr_pages", "ocr_confidence", "ocr_min_confidence")
 
 
 def now() -> str:
@@ -225,7 +234,7 @@ _FIELD_COLUMNS = tuple(f.name for f in fields(HeaderFields))
 ITEM_COLUMNS = ("sha256", "path", "size", "format", "status", "error", "pages", "chars", "encoding", "flags",
                 "text", *_FIELD_COLUMNS, "proposed_attribute", "confidence", "probabilities", "needs_review",
                 "review_reasons", "explanation", "proposed_ground", "model_version", "negative_list_version",
-                "processed_at")
+                "processed_at", *OCR_COLUMNS)
 _ITEM_INDEX = {column: i for i, column in enumerate(ITEM_COLUMNS)}
 HIT_COLUMNS = ("kind", "rule_id", "text", "start", "end", "ground", "severity", "explanation")
 _INSERT_ITEM = (f"INSERT OR IGNORE INTO items (batch, {', '.join(map(json.dumps, ITEM_COLUMNS))}) "
@@ -276,7 +285,7 @@ def to_record(result) -> Record:
             *(_json(v) if isinstance(v, list) else v for v in (getattr(header, c) for c in _FIELD_COLUMNS)),
             proposal.proposed_attribute, proposal.confidence, _json(proposal.probabilities),
             int(proposal.needs_review), _json(proposal.review_reasons), proposal.explanation, proposal.ground,
-            result.model_version, result.negative_list_version, now())
+            result.model_version, result.negative_list_version, now(), *ocr_values(parsed))
     hits = tuple((h.kind, h.rule_id, h.text, h.start, h.end, h.ground, h.severity, h.explanation)
                  for h in result.hits)
     return Record(item, hits, raw_path(result.path))
@@ -286,6 +295,14 @@ def path_record(path: str, sha256: str) -> Record:
     """A file whose bytes are already an item of the batch: only its path is recorded."""
     item = tuple(sha256 if c == "sha256" else display_path(path) if c == "path" else None for c in ITEM_COLUMNS)
     return Record(item, (), raw_path(path), path_only=True)
+
+
+def ocr_values(parsed) -> tuple:
+    """The OCR columns of a parsed document (OCR_COLUMNS order); the parser keeps them in `meta`."""
+    meta = parsed.meta or {}
+    pages = meta.get("ocr_pages", [])
+    return (int(bool(pages)), _json(pages), meta.get("ocr_confidence") if pages else None,
+            meta.get("ocr_min_confidence") if pages else None)
 
 
 def item_row(result, batch: str) -> dict:
@@ -391,8 +408,9 @@ def decode_item(row: dict) -> dict:
     for key in (*LIST_COLUMNS, "probabilities"):
         if key in out and isinstance(out[key], str):
             out[key] = json.loads(out[key])
-    if "needs_review" in out:
-        out["needs_review"] = bool(out["needs_review"])
+    for key in ("needs_review", "ocr"):
+        if key in out and out[key] is not None:
+            out[key] = bool(out[key])
     return out
 
 

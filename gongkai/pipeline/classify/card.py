@@ -49,8 +49,8 @@ def write_card(out: Path, meta: dict, extra_sections: dict[str, str] | None = No
     counts = ", ".join(f"{k} {v}" for k, v in meta.get("examples", {}).items())
     parts = [
         f"# Model card: `{meta['name']}`", "",
-        f"Version `{meta['version']}`, trained {meta['trained_on']} by `gongkai train` (seed {meta['seed']}, "
-        f"{meta['epochs']} epochs).", "",
+        f"Version `{meta['version']}`, trained {meta['trained_on']} by `gongkai train` (seed {meta['seed']}"
+        + ("" if meta.get("architecture") == "linear" else f", {meta['epochs']} epochs") + ").", "",
         "## What it does",
         "Scores a document's text for the three publication attributes (公开属性): 主动公开 `proactive`, "
         "依申请公开 `on_request`, 不予公开 `non_disclosure`. It never decides alone: the decision policy "
@@ -58,7 +58,7 @@ def write_card(out: Path, meta: dict, extra_sections: dict[str, str] | None = No
         "detectors' hits and sends every risky or doubtful document to review.", "",
         "## Data",
         f"Examples: {counts}. Sources: {sources}. See `corpus/README.md` (the datasheet).",
-        f"{len(meta.get('holdout', []))} further documents of the corpus were held out of training and "
+        f"{len(meta.get('holdout', []))} further documents (corpus and published) were held out of training and "
         "cross-validation (listed in `gongkai.json`); `tests/test_shipped_model.py` checks the model on them.",
         "" if not any(k.startswith("extra") for k in meta.get("sources", {})) else
         "Extra examples were read from a folder given with `--extra` and labelled `proactive` "

@@ -181,7 +181,8 @@ FLAG_REASONS = {"tracked_changes": "含未接受的修订（删除的文字随�
                 "scanned_pages": "部分页面为扫描图像，图像中的内容未经检查",
                 "garbled_pages": "部分页面文字乱码，未能检查",
                 "truncated": "文件不完整，只读到一部分",
-                "not_a_document": "不像公文（中文字符过少或没有任何公文要素），须人工确认"}
+                "not_a_document": "不像公文（中文字符过少或没有任何公文要素），须人工确认",
+                "ocr_low_confidence": "扫描件经OCR识别，识别置信度低于阈值，须核对原件"}
 
 
 def _flag_reasons(flags: list[str]) -> list[str]:

@@ -23,7 +23,15 @@ PARSERS = {
     "txt": ("txt", "parse_txt", None),
     "doc": ("legacy", "parse_doc", "ole"),
     "wps": ("legacy", "parse_doc", "ole"),
+    # images: read by OCR (ocr.py)
+    "jpg": ("image", "parse_image", "jpeg"),
+    "jpeg": ("image", "parse_image", "jpeg"),
+    "png": ("image", "parse_image", "png"),
+    "tif": ("image", "parse_image", "tiff"),
+    "tiff": ("image", "parse_image", "tiff"),
+    "bmp": ("image", "parse_image", "bmp"),
 }
+IMAGE_MAGIC = {"jpeg": (b"\xff\xd8\xff",), "png": (b"\x89PNG\r\n\x1a\n",), "tiff": (b"II*\x00", b"MM\x00*")}
 SUPPORTED = tuple(PARSERS)
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
 _ENCRYPTED_OOXML = "EncryptedPackage".encode("utf-16-le")
@@ -31,6 +39,7 @@ _LOOKS_LIKE = {
     "pdf": "a PDF", "zip": "a ZIP archive", "docx": "a ZIP/DOCX", "ofd": "a ZIP/OFD",
     "ole": "an OLE file (Word 97-2003 .doc/.wps)", "rtf": "an RTF document",
     "text": "plain text", "binary": "binary data",
+    "jpeg": "a JPEG image", "png": "a PNG image", "tiff": "a TIFF image", "bmp": "a BMP image",
 }
 
 
@@ -72,14 +81,15 @@ def check_input(data: bytes, ext: str, limits: Limits) -> None:
 def _mismatch(ext: str, kind: str) -> bool:
     expected = PARSERS[ext][2]
     if expected is None:  # .txt: any text, but not a known binary container
-        return kind in ("pdf", "zip", "docx", "ofd", "ole")
+        return kind in ("pdf", "zip", "docx", "ofd", "ole", *IMAGE_MAGIC, "bmp")
     if expected == "zip":
         return kind not in ("zip", ext)
     return kind != expected
 
 
 def sniff(data: bytes) -> str:
-    """What the bytes are, from magic numbers: pdf, docx, ofd, zip, ole, rtf, text or binary."""
+    """What the bytes are, from magic numbers: pdf, docx, ofd, zip, ole, rtf, jpeg, png, tiff, bmp,
+    text or binary."""
     head = data[:4096]
     if b"%PDF-" in data[:1024]:
         return "pdf"
@@ -89,6 +99,11 @@ def sniff(data: bytes) -> str:
         return "ole"
     if head.startswith(b"{\\rtf"):
         return "rtf"
+    for kind, magics in IMAGE_MAGIC.items():
+        if head.startswith(magics):
+            return kind
+    if head.startswith(b"BM") and head[6:10] == b"\x00\x00\x00\x00":  # BMP: reserved bytes are zero
+        return "bmp"
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" not in head:
         return "text"
     return "binary"

@@ -17,12 +17,14 @@ import math
 import posixpath
 from dataclasses import dataclass
 
-from gongkai.config import Limits
+from gongkai.config import OCR_DPI, OCR_MAX_SIDE_PX, Limits
 from gongkai.records import ParsedDoc
 
 from .errors import ParseError, Unreadable, check_deadline
 from .garble import garbled_reason, page_garble
+from .image import NO_TEXT_FOUND
 from .normalize import layout_text
+from .ocr import OcrRun
 from .package import Package, resolve
 
 NO_TEXT_LAYER = "no text layer (image-only or scanned pages)"
@@ -87,6 +89,7 @@ class OfdReader:
     def __init__(self, pkg: Package) -> None:
         self.pkg = pkg
         self._units: dict[str, object] | None = None
+        self._media: dict[str, str] | None = None
         self._res_paths: list[str] = []
 
     def documents(self) -> list[str]:
@@ -115,28 +118,59 @@ class OfdReader:
         pages = [resolve(base, p.get("BaseLoc", "")) for p in (_children(pages_el, "Page") if pages_el is not None else ())]
         return pages, templates
 
-    def page_runs(self, page_path: str, templates: dict[str, str]) -> list[Run]:
+    def page_runs(self, page_path: str, templates: dict[str, str], images: list | None = None) -> list[Run]:
+        """The page's text runs; its ImageObjects are appended to `images` (element, page matrix)."""
         root = self.pkg.xml(page_path)
         runs: list[Run] = []
+        images = images if images is not None else []
         for ref in _children(root, "Template"):
             path = templates.get(ref.get("TemplateID", ""))
             if path and self.pkg.has(path):
-                self._collect(_first(self.pkg.xml(path), "Content"), IDENTITY, runs, 0)
-        self._collect(_first(root, "Content"), IDENTITY, runs, 0)
+                self._collect(_first(self.pkg.xml(path), "Content"), IDENTITY, runs, images, 0)
+        self._collect(_first(root, "Content"), IDENTITY, runs, images, 0)
         return runs
 
-    def _collect(self, container, matrix: tuple, runs: list[Run], depth: int) -> None:
+    def _collect(self, container, matrix: tuple, runs: list[Run], images: list, depth: int) -> None:
         if container is None or depth > 16:  # composite units may nest; refuse cycles
             return
         for el in container:
             name = _local(el)
             if name == "TextObject":
                 _text_runs(el, _placement(el, matrix), runs)
+            elif name == "ImageObject":
+                images.append((el, matrix))
             elif name == "CompositeObject":
                 unit = self._unit(el.get("ResourceID", ""))
-                self._collect(_first(unit, "Content"), _placement(el, matrix), runs, depth + 1)
+                self._collect(_first(unit, "Content"), _placement(el, matrix), runs, images, depth + 1)
             elif name in ("Layer", "PageBlock", "Content"):
-                self._collect(el, matrix, runs, depth + 1)
+                self._collect(el, matrix, runs, images, depth + 1)
+
+    def page_size(self, page_path: str, doc_path: str) -> tuple[float, float]:
+        """The page's PhysicalBox width and height in mm (the page's own, else the document's)."""
+        for root in (self.pkg.xml(page_path), self.pkg.xml(doc_path)):
+            area = _first(root, "Area") if _local(root) == "Page" else _first(_first(root, "CommonData"), "PageArea")
+            box = _numbers((_first(area, "PhysicalBox").text if _first(area, "PhysicalBox") is not None else None),
+                           4, None) if area is not None else None
+            if box and box[2] > 0 and box[3] > 0:
+                return box[2], box[3]
+        return 210.0, 297.0
+
+    def media(self, resource_id: str) -> bytes | None:
+        """The bytes of the MultiMedia resource `resource_id` (an image), or None."""
+        if self._media is None:
+            self._media = {}
+            for path in self._res_paths:
+                root = self.pkg.xml_or_none(path)
+                if root is None:
+                    continue
+                base = resolve(posixpath.dirname(path), root.get("BaseLoc", "") or "")
+                for group in _children(root, "MultiMedias"):
+                    for item in _children(group, "MultiMedia"):
+                        file_el = _first(item, "MediaFile")
+                        if file_el is not None and file_el.text:
+                            self._media[item.get("ID", "")] = resolve(base, file_el.text.strip())
+        path = self._media.get(resource_id)
+        return self.pkg.read(path) if path and self.pkg.has(path) else None
 
     def _unit(self, resource_id: str):
         if self._units is None:
@@ -213,28 +247,61 @@ def _gap_limit(before: str, run: Run) -> float:
 
 def parse_ofd(data: bytes, limits: Limits, deadline: float) -> ParsedDoc:
     reader = OfdReader(Package(data, limits))
-    texts, garbled = [], {}
+    texts, garbled, run = [], {}, OcrRun(limits, deadline)
     for doc_path in reader.documents():
         pages, templates = reader.pages(doc_path)
         for page_path in pages[: max(limits.max_pages - len(texts), 0)]:
+            if run.expired():
+                run.skipped.append(len(texts) + 1)
+                texts.append("")
+                continue
             check_deadline(deadline, limits.file_timeout_s)
-            text = layout_text("\n".join(lines_of(reader.page_runs(page_path, templates))))
+            images: list = []
+            text = layout_text("\n".join(lines_of(reader.page_runs(page_path, templates, images))))
+            number = len(texts) + 1
+            if not text.strip() and images and run.allows(number):   # an image-only page: OCR
+                text = run.read(number, page_image(reader, page_path, doc_path, images)).text
             kind = page_garble(text)
             if kind:
-                garbled[len(texts) + 1] = kind
+                garbled[number] = kind
             texts.append("" if kind else text)
     signatures = reader.signatures()
-    return _result(texts, garbled, signatures)
+    return _result(texts, garbled, signatures, run)
 
 
-def _result(texts: list[str], garbled: dict[int, str], signatures: int) -> ParsedDoc:
+def page_image(reader: OfdReader, page_path: str, doc_path: str, images: list):
+    """The page's images pasted where their Boundary puts them, on a white page at OCR_DPI."""
+    import io  # noqa: PLC0415
+
+    from PIL import Image  # noqa: PLC0415
+
+    width_mm, height_mm = reader.page_size(page_path, doc_path)
+    scale = min(OCR_DPI / 25.4, OCR_MAX_SIDE_PX / max(width_mm, height_mm))
+    page = Image.new("RGB", (max(round(width_mm * scale), 1), max(round(height_mm * scale), 1)), "white")
+    for el, matrix in images:
+        data = reader.media(el.get("ResourceID", ""))
+        x, y, w, h = _numbers(el.get("Boundary"), 4, (0.0, 0.0, 0.0, 0.0))
+        if not data or w <= 0 or h <= 0:
+            continue
+        try:
+            picture = Image.open(io.BytesIO(data))
+            picture.draft("RGB", (round(w * scale), round(h * scale)))   # JPEG: decode at the size needed
+            picture = picture.convert("RGB").resize((max(round(w * scale), 1), max(round(h * scale), 1)))
+        except (OSError, ValueError, Image.DecompressionBombError):
+            continue   # a broken image reads as nothing, like a missing one
+        page.paste(picture, (round((x + matrix[4]) * scale), round((y + matrix[5]) * scale)))
+    return page
+
+
+def _result(texts: list[str], garbled: dict[int, str], signatures: int, run: OcrRun) -> ParsedDoc:
     meta: dict = {"signatures": signatures} if signatures else {}
+    meta.update(run.meta())
     if garbled:
         meta["garbled_pages"] = sorted(garbled)
     readable = sum(1 for t in texts if t.strip())
     if garbled and len(garbled) > readable:
         raise Unreadable(garbled_reason(garbled, len(texts)), pages=len(texts), meta=meta)
     if not readable:
-        raise Unreadable(NO_TEXT_LAYER, pages=len(texts), meta=meta)
-    flags = ["signature"] if signatures else []
+        raise Unreadable(NO_TEXT_FOUND if run.pages else NO_TEXT_LAYER, pages=len(texts), meta=meta)
+    flags = (["signature"] if signatures else []) + run.flags() + (["truncated"] if run.skipped else [])
     return ParsedDoc(format="ofd", text="\n\n".join(texts), pages=len(texts), flags=flags, meta=meta)

@@ -18,12 +18,14 @@ from dataclasses import dataclass, field
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_raw
 
-from gongkai.config import Limits
+from gongkai.config import OCR_DPI, OCR_MAX_SIDE_PX, Limits
 from gongkai.records import ParsedDoc
 
 from .errors import ParseError, Unreadable, check_deadline
 from .garble import NO_UNICODE_MAP, garbled_reason, page_garble, visible_count
+from .image import NO_TEXT_FOUND
 from .normalize import layout_text
+from .ocr import OcrRun
 
 NO_TEXT_LAYER = "no text layer (image-only or scanned pages)"
 PAGE_SEPARATOR = "\n\n"
@@ -59,6 +61,7 @@ class _Pages:
     garbled: dict[int, str] = field(default_factory=dict)   # page number (1-based) -> kind
     scanned: list[int] = field(default_factory=list)
     careful: list[int] = field(default_factory=list)        # pages read by pdfplumber instead
+    ocr: OcrRun | None = None                               # scanned pages read by OCR
 
 
 def parse_pdf(data: bytes, limits: Limits, deadline: float) -> ParsedDoc:
@@ -81,10 +84,12 @@ def _open(data: bytes) -> pdfium.PdfDocument:
 
 
 def _read_pages(pdf, data: bytes, count: int, deadline: float, limits: Limits) -> _Pages:
-    pages, careful = _Pages(), _CarefulReader(data)
+    pages, careful = _Pages(ocr=OcrRun(limits, deadline)), _CarefulReader(data)
     guard = may_lose_glyphs(data)
     try:
         for index in range(count):
+            if pages.ocr.expired():
+                break
             check_deadline(deadline, limits.file_timeout_s)
             _add_page(pdf, index, pages, careful, guard)
     finally:
@@ -96,6 +101,9 @@ def _add_page(pdf, index: int, pages: _Pages, careful: "_CarefulReader", guard: 
     page = pdf[index]
     try:
         text, kind, scanned, silent = _read_page(page, guard)
+        if scanned and pages.ocr.allows(index + 1):   # already laid out by the OCR
+            pages.texts.append(pages.ocr.read(index + 1, render(page)).text)
+            return
     finally:
         page.close()
     if kind:
@@ -190,6 +198,13 @@ def _map_error_share(textpage, n: int) -> float:
     return errors / len(sample)
 
 
+def render(page, dpi: int = OCR_DPI):
+    """The page as a Pillow image at `dpi`, its longer side at most OCR_MAX_SIDE_PX pixels."""
+    width, height = page.get_size()
+    scale = min(dpi / 72, OCR_MAX_SIDE_PX / max(width, height, 1.0))
+    return page.render(scale=scale).to_pil()
+
+
 def _image_share(page) -> float:
     """Largest image's share of the page area (scanned pages are one big picture)."""
     width, height = page.get_size()
@@ -202,7 +217,7 @@ def _image_share(page) -> float:
 
 
 def _result(pages: _Pages, total: int, limits: Limits) -> ParsedDoc:
-    meta = {"pages_read": len(pages.texts)}
+    meta = {"pages_read": len(pages.texts), **pages.ocr.meta()}
     for key, value in (("garbled_pages", sorted(pages.garbled)), ("scanned_pages", pages.scanned),
                        ("careful_pages", pages.careful)):
         if value:
@@ -212,9 +227,10 @@ def _result(pages: _Pages, total: int, limits: Limits) -> ParsedDoc:
     if pages.garbled and len(pages.garbled) * 2 > len(readable) + len(pages.garbled):
         raise Unreadable(garbled_reason(pages.garbled, total), pages=total, meta=meta)
     if not readable:
-        raise Unreadable(NO_TEXT_LAYER, pages=total, meta=meta)
+        raise Unreadable(NO_TEXT_FOUND if pages.ocr.pages else NO_TEXT_LAYER, pages=total, meta=meta)
     flags = [name for name, on in (("garbled_pages", pages.garbled), ("scanned_pages", pages.scanned),
-                                   ("truncated", len(pages.texts) < total)) if on]
+                                   ("truncated", len(pages.texts) < total or pages.ocr.skipped)) if on]
+    flags += pages.ocr.flags()
     text, starts = _join_pages(pages.texts)
     meta["page_starts"] = starts
     return ParsedDoc(format="pdf", text=text, pages=total, flags=flags, meta=meta)
