@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gongkai.pipeline import audit, review, store, superseded
+from gongkai.pipeline.publication_site import write_metadata
 from gongkai.pipeline.guard import Blocked, Guard
 from gongkai.records import ATTRIBUTES
 
@@ -105,6 +106,7 @@ def publish(db, batch: str, out: str | Path, reviewer: str, convention=None,
         except BaseException:
             _restore(db, batch, previous)
             raise
+    write_metadata(out)     # after the freeze: the published rows never depend on it
     result = PublishResult(batch=batch, out=out, changed=changed)
     result.counts.update(r["attribute"] for r in rows.values())
     result.counts["withheld (不予公开)"] = withheld
