@@ -222,6 +222,8 @@ def publish(db: Path = DB, batch: str = typer.Option(..., "--batch", help="The b
             out: Path = typer.Option(..., "--out", help="The publication database (SQLite)."),
             masking: Optional[Path] = typer.Option(None, "--masking",
                                                    help="A TOML file with a [masking] table (default: docs/publication-schema.md)."),
+            index_prefix: str = typer.Option("GK", "--index-prefix",
+                                             help="索引号 prefix for documents that state none: PREFIX/YEAR-SERIAL."),
             reviewer: Optional[str] = REVIEWER) -> None:
     """Open the gate: write what may be published, freeze the batch.
 
@@ -240,7 +242,7 @@ def publish(db: Path = DB, batch: str = typer.Option(..., "--batch", help="The b
 
     convention = load_convention(masking) if masking else None  # a bad file is refused before anything is written
     try:
-        result = run_publish(_db(db, batch), batch, out, reviewer_name(reviewer), convention)
+        result = run_publish(_db(db, batch), batch, out, reviewer_name(reviewer), convention, index_prefix)
     except PublishRefused as refused:
         for line in refusal_lines(refused.pending):
             typer.echo(line, err=True)

@@ -433,4 +433,4 @@ def test_a_schema_1_publication_database_is_upgraded_and_its_rows_replaced_on_re
     new = "关于道路养护的通知\n各单位：请做好道路养"                  # add_item's title: the first 20 characters
     assert set(rows) == {"旧批次的通知", new}                       # the replaced v1 row of batch b is gone
     assert rows["旧批次的通知"] == ("v1/7", "old") and rows[new][0].endswith("/1")
-    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("2",)
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == (str(publishing.PUBLICATION_SCHEMA_VERSION),)

@@ -19,7 +19,7 @@ from gongkai.records import PERSONAL_KINDS, Hit
 SECRECY_KINDS = frozenset({"secrecy_mark", "internal_mark"})
 # The published columns that carry words (sha256 is a hash, redactions our own counts).
 TEXT_COLUMNS = ("title", "doc_number", "issuer", "date", "doc_type", "batch", "attribute_name", "body",
-                "attachments")
+                "attachments", "index_no", "topic")
 
 
 @dataclass

@@ -13,6 +13,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import sqlite3
 import sys
 from collections import Counter
@@ -21,10 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gongkai.pipeline import audit, review, store, superseded
+from gongkai.pipeline.publication_site import write_metadata
 from gongkai.pipeline.guard import Blocked, Guard
 from gongkai.records import ATTRIBUTES
 
-PUBLICATION_SCHEMA_VERSION = 2
+PUBLICATION_SCHEMA_VERSION = 3
+FTS_MIN_SQLITE = (3, 34, 0)        # the trigram tokenizer (Chinese has no spaces to split words at)
+DEFAULT_INDEX_PREFIX = "GK"
 PUBLICATION_DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS documents (
@@ -33,6 +37,7 @@ CREATE TABLE IF NOT EXISTS documents (
     title TEXT, doc_number TEXT, issuer TEXT, date TEXT, doc_type TEXT, attachments TEXT NOT NULL DEFAULT '[]',
     attribute TEXT NOT NULL CHECK (attribute IN ('proactive', 'on_request')),
     attribute_name TEXT NOT NULL, body TEXT, redactions TEXT NOT NULL, published_at TEXT NOT NULL,
+    index_no TEXT, topic TEXT, publish_date TEXT,
     UNIQUE (source, batch, sha256)
 );
 CREATE INDEX IF NOT EXISTS documents_batch ON documents(source, batch);
@@ -40,12 +45,15 @@ CREATE TABLE IF NOT EXISTS anchors (
     source TEXT NOT NULL, batch TEXT NOT NULL, audit_id INTEGER NOT NULL, hash TEXT NOT NULL,
     published_at TEXT NOT NULL, PRIMARY KEY (source, batch, audit_id)
 );
+CREATE VIRTUAL TABLE IF NOT EXISTS documents_fts USING fts5(doc_id UNINDEXED, title, body, tokenize = 'trigram');
 """
+V3_COLUMNS = ("index_no TEXT", "topic TEXT", "publish_date TEXT")
 # v1 rows were keyed by the working database's item id alone; they keep it under this source
 # and are replaced when their batch is published again (docs/publication-schema.md).
 LEGACY_SOURCE = "v1"
 ROW_KEYS = ("source", "item_id", "sha256", "batch", "title", "doc_number", "issuer", "date", "doc_type",
-            "attachments", "attribute", "attribute_name", "body", "redactions")
+            "attachments", "attribute", "attribute_name", "body", "redactions", "index_no", "topic")
+CATEGORY_ITEM = re.compile(r"「([^」]+)」")      # the 主动公开目录 entry's item in a hit's explanation
 
 
 class PublishRefused(RuntimeError):
@@ -60,6 +68,10 @@ class PublishBlocked(RuntimeError):
     """Something that must not leave is still in the rows, or the working database was edited."""
 
 
+class PublishIncomplete(PublishBlocked):
+    """A row would lack what a catalogue entry needs: a title, and for 主动公开 a body."""
+
+
 @dataclass
 class PublishResult:
     batch: str
@@ -69,7 +81,8 @@ class PublishResult:
     redactions: int = 0
 
 
-def publish(db, batch: str, out: str | Path, reviewer: str, convention=None) -> PublishResult:
+def publish(db, batch: str, out: str | Path, reviewer: str, convention=None,
+            index_prefix: str = DEFAULT_INDEX_PREFIX) -> PublishResult:
     """Open the gate if every reviewed item is decided; write the batch; freeze it.
 
     The gate check and the freeze are one transaction: a decision either lands before
@@ -88,11 +101,12 @@ def publish(db, batch: str, out: str | Path, reviewer: str, convention=None) -> 
             _check_integrity(db, batch)
             left_out = superseded.unkept(db, batch)     # no `keep` can land while the batch is closed
             rows, withheld = _publication_rows(db, batch, convention, left_out)
-            changed = _write_publication(out, store.db_id(db), batch, rows, db.conn)
+            changed = _write_publication(out, store.db_id(db), batch, rows, db.conn, index_prefix)
             _freeze(db, batch, reviewer, rows)
         except BaseException:
             _restore(db, batch, previous)
             raise
+    write_metadata(out)     # after the freeze: the published rows never depend on it
     result = PublishResult(batch=batch, out=out, changed=changed)
     result.counts.update(r["attribute"] for r in rows.values())
     result.counts["withheld (不予公开)"] = withheld
@@ -187,7 +201,7 @@ def _publication_rows(db, batch: str, convention, left_out=frozenset()) -> tuple
     cleared = review.cleared_hits(db, ids)
     guard = Guard(convention)
     source = store.db_id(db)
-    rows, withheld, blocked = {}, 0, []
+    rows, withheld, blocked, incomplete = {}, 0, [], []
     for item in items:
         attribute = states[item["id"]].final_attribute
         if attribute not in ("proactive", "on_request"):
@@ -195,7 +209,12 @@ def _publication_rows(db, batch: str, convention, left_out=frozenset()) -> tuple
             continue
         columns = {"title": item["title"], "doc_number": item["doc_number"], "issuer": item["issuer"],
                    "date": item["date"], "doc_type": item["doc_type"], "attachments": item["attachments"],
+                   "index_no": item["index_no"], "topic": _topic(hits[item["id"]]),
                    "body": item["text"] or "" if attribute == "proactive" else None}
+        missing = _missing(columns, attribute)
+        if missing:
+            incomplete.append(f"document {item['id']} ({Path(item['path']).name}) has no {missing}")
+            continue
         masked, redactions = guard.mask(item, hits[item["id"]], cleared, columns)
         row = {**masked, "source": source, "item_id": item["id"], "sha256": item["sha256"], "batch": batch,
                "attribute": attribute, "attribute_name": ATTRIBUTES[attribute],
@@ -203,9 +222,33 @@ def _publication_rows(db, batch: str, convention, left_out=frozenset()) -> tuple
         blocked += guard.check(item["id"], row, hits[item["id"]], cleared,
                                reviewed=states[item["id"]].current is not None)
         rows[item["id"]] = row
+    if incomplete:
+        raise PublishIncomplete(_incomplete_message(incomplete))
     if blocked:
         raise PublishBlocked(_blocked_message(blocked))
     return rows, withheld
+
+
+def _topic(hit_rows: list[dict]) -> str | None:
+    """主题分类: the 主动公开目录 entries the document matched, in order; NULL when it matched none."""
+    items = [m.group(1) for h in hit_rows if h["kind"] == "proactive_category"
+             for m in [CATEGORY_ITEM.search(h["explanation"] or "")] if m]
+    return "、".join(dict.fromkeys(items)) or None
+
+
+def _missing(columns: dict, attribute: str) -> str | None:
+    if not (columns["title"] or "").strip():
+        return "title"
+    if attribute == "proactive" and not (columns["body"] or "").strip():
+        return "text to publish as its body (主动公开)"
+    return None
+
+
+def _incomplete_message(incomplete: list[str]) -> str:
+    named = "; ".join(incomplete[:3])
+    return (f"publish refused: {len(incomplete)} document(s) cannot be catalogued ({named}"
+            f"{'; …' if len(incomplete) > 3 else ''}); decide them 依申请公开 or 不予公开, or give the file "
+            f"a title and text, and classify it again — nothing was written")
 
 
 def _blocked_message(blocked: list[Blocked]) -> str:
@@ -222,42 +265,67 @@ def _open_publication(out: Path) -> sqlite3.Connection:
     conn.execute("BEGIN IMMEDIATE")       # one writer; the schema is made or upgraded inside it
     version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() \
         if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone() else None
-    if version and int(version[0]) > PUBLICATION_SCHEMA_VERSION:
-        raise ValueError(f"{out}: publication schema version {version[0]} is newer than this gongkai supports")
-    if version and int(version[0]) == 1:
+    version = int(version[0]) if version else None
+    if version and version > PUBLICATION_SCHEMA_VERSION:
+        raise ValueError(f"{out}: publication schema version {version} is newer than this gongkai supports")
+    if version == 1:
         conn.execute("ALTER TABLE documents RENAME TO documents_v1")
+    if version == 2:
+        for column in V3_COLUMNS:
+            conn.execute(f"ALTER TABLE documents ADD COLUMN {column}")
     for statement in filter(str.strip, PUBLICATION_DDL.split(";")):
         conn.execute(statement)
-    if version and int(version[0]) == 1:
-        conn.execute(f"INSERT INTO documents SELECT '{LEGACY_SOURCE}/' || doc_id, '{LEGACY_SOURCE}', doc_id, "
-                     "sha256, batch, title, doc_number, issuer, date, doc_type, '[]', attribute, attribute_name, "
-                     "body, redactions, published_at FROM documents_v1")
+    if version == 1:
+        conn.execute(f"INSERT INTO documents (doc_id, source, item_id, sha256, batch, title, doc_number, issuer, "
+                     "date, doc_type, attribute, attribute_name, body, redactions, published_at) "
+                     f"SELECT '{LEGACY_SOURCE}/' || doc_id, '{LEGACY_SOURCE}', doc_id, sha256, batch, title, "
+                     "doc_number, issuer, date, doc_type, attribute, attribute_name, body, redactions, published_at "
+                     "FROM documents_v1")
         conn.execute("DROP TABLE documents_v1")
+    if version in (1, 2):      # rows written before v3: 发布日期 is the day they were last written
+        conn.execute("UPDATE documents SET publish_date = substr(published_at, 1, 10) WHERE publish_date IS NULL")
+        conn.execute("INSERT INTO documents_fts (doc_id, title, body) SELECT doc_id, title, body FROM documents")
     conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(PUBLICATION_SCHEMA_VERSION)])
     return conn
 
 
-def _write_publication(out: Path, source: str, batch: str, rows: dict[int, dict], working) -> int:
+def _check_sqlite() -> None:
+    if sqlite3.sqlite_version_info < FTS_MIN_SQLITE:
+        raise ValueError(f"the full-text index needs SQLite ≥ 3.34 (trigram tokenizer); "
+                         f"this Python has SQLite {sqlite3.sqlite_version}")
+
+
+def _write_publication(out: Path, source: str, batch: str, rows: dict[int, dict], working,
+                       index_prefix: str = DEFAULT_INDEX_PREFIX) -> int:
     """Replace this working database's rows of the batch in one transaction; unchanged rows keep
-    their published_at; rows another working database published are never touched."""
+    their published_at, 发布日期 and generated 索引号; rows another working database published are never touched."""
+    _check_sqlite()
     conn = _open_publication(out)
     try:
         _check_anchors(conn, source, working)
         existing = {r[0]: r[1:] for r in conn.execute(
-            f"SELECT doc_id, {', '.join(ROW_KEYS)}, published_at FROM documents "
+            f"SELECT doc_id, {', '.join(ROW_KEYS)}, publish_date, published_at FROM documents "
             "WHERE batch = ? AND source IN (?, ?)", [batch, source, LEGACY_SOURCE])}
         wanted = {f"{source}/{item_id}": row for item_id, row in rows.items()}
         changed = 0
         for doc_id in set(existing) - set(wanted):
-            conn.execute("DELETE FROM documents WHERE doc_id = ?", [doc_id])
+            _delete_row(conn, doc_id)
             changed += 1
         now = store.now()
+        index_at = ROW_KEYS.index("index_no")
         for doc_id, row in wanted.items():
-            values = tuple(row[k] for k in ROW_KEYS)
-            if doc_id in existing and existing[doc_id][:-1] == values:
+            before = existing.get(doc_id)
+            index_no = row["index_no"] or (before[index_at] if before else None) or \
+                _next_index_no(conn, index_prefix, row["date"], now)
+            values = tuple(index_no if k == "index_no" else row[k] for k in ROW_KEYS)
+            if before and before[:-2] == values:
                 continue
-            conn.execute(f"INSERT OR REPLACE INTO documents (doc_id, {', '.join(ROW_KEYS)}, published_at) "
-                         f"VALUES (?, {', '.join('?' * len(ROW_KEYS))}, ?)", [doc_id, *values, now])
+            publish_date = (before[-2] if before else None) or now[:10]
+            _delete_row(conn, doc_id)
+            conn.execute(f"INSERT INTO documents (doc_id, {', '.join(ROW_KEYS)}, publish_date, published_at) "
+                         f"VALUES (?, {', '.join('?' * len(ROW_KEYS))}, ?, ?)", [doc_id, *values, publish_date, now])
+            conn.execute("INSERT INTO documents_fts (doc_id, title, body) VALUES (?, ?, ?)",
+                         [doc_id, row["title"], row["body"]])
             changed += 1
         head = working.execute("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()
         if head:
@@ -269,6 +337,22 @@ def _write_publication(out: Path, source: str, batch: str, rows: dict[int, dict]
     finally:
         conn.close()
     return changed
+
+
+def _delete_row(conn, doc_id: str) -> None:
+    conn.execute("DELETE FROM documents WHERE doc_id = ?", [doc_id])
+    conn.execute("DELETE FROM documents_fts WHERE doc_id = ?", [doc_id])
+
+
+def _next_index_no(conn, prefix: str, date: str | None, now: str) -> str:
+    """索引号 PREFIX/YYYY-NNNNN: the year of 成文日期 (else of publishing), the next serial of that
+    prefix and year in this publication database (docs/publication-schema.md)."""
+    year = date[:4] if date and re.fullmatch(r"\d{4}", date[:4]) else now[:4]
+    stem = f"{prefix}/{year}-"
+    serials = [int(r[0][len(stem):]) for r in conn.execute(
+        "SELECT index_no FROM documents WHERE substr(index_no, 1, ?) = ?", [len(stem), stem])
+        if r[0][len(stem):].isdigit()]
+    return f"{stem}{max(serials, default=0) + 1:05d}"
 
 
 def _check_anchors(conn, source: str, working) -> None:
