@@ -45,13 +45,15 @@ def run(arch: str, corpus: Path, extra: list[Path], epochs: int) -> dict:
 
 
 def main() -> None:
+    from gongkai.pipeline.classify.train import ARCHITECTURES
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--extra", type=Path, action="append", default=[])
-    parser.add_argument("--arch", action="append", default=[])
+    parser.add_argument("--arch", action="append", default=[], choices=ARCHITECTURES)
     parser.add_argument("--epochs", type=int, default=20)
     args = parser.parse_args()
-    for arch in args.arch or ["linear", "bow", "reduce"]:
+    for arch in args.arch or ARCHITECTURES:
         print(json.dumps({arch: run(arch, args.corpus, args.extra, args.epochs)}, ensure_ascii=False), flush=True)
 
 

@@ -45,7 +45,7 @@ def decide(inp: PolicyInput) -> Proposal:
         return _unread(inp)
     if not inp.probabilities:
         return _no_model(inp)
-    evidence = Evidence.of(inp.hits)
+    evidence = EvidenceGroups.of(inp.hits)
     attribute, ground, notes, reasons = _choose(inp, evidence)
     confidence = 1.0 if attribute == "non_disclosure" and ground else inp.probabilities.get(attribute, 0.0)
     reasons += _hit_reasons(inp.hits)
@@ -63,7 +63,7 @@ def decide(inp: PolicyInput) -> Proposal:
 
 
 @dataclass
-class Evidence:
+class EvidenceGroups:
     """The hits grouped by the attribute they argue for (records.EVIDENCE_KINDS.points_to)."""
 
     withhold: list[Hit]
@@ -71,7 +71,7 @@ class Evidence:
     category: list[Hit]
 
     @classmethod
-    def of(cls, hits: list[Hit]) -> Evidence:
+    def of(cls, hits: list[Hit]) -> EvidenceGroups:
         by = {"non_disclosure": [], "on_request": [], "proactive": []}
         for hit in hits:
             target = evidence_kind(hit.kind).points_to
@@ -80,7 +80,7 @@ class Evidence:
         return cls(by["non_disclosure"], by["on_request"], by["proactive"])
 
 
-def _choose(inp: PolicyInput, ev: Evidence) -> tuple[str, str | None, list[str], list[str]]:
+def _choose(inp: PolicyInput, ev: EvidenceGroups) -> tuple[str, str | None, list[str], list[str]]:
     """(attribute, reason code, evidence notes, review reasons): evidence first, the model only between grounds."""
     notes = [_note(h) for h in _first_per_rule(ev.withhold + ev.narrow + ev.category)]
     rule_attr, rule_ground = _rule_proposal(inp)
@@ -99,12 +99,12 @@ def _choose(inp: PolicyInput, ev: Evidence) -> tuple[str, str | None, list[str],
     return "proactive", None, notes, []
 
 
-def _withholding_kinds(ev: Evidence) -> bool:
+def _withholding_kinds(ev: EvidenceGroups) -> bool:
     """Internal-affairs and process-information evidence of the evidence list argues for 不予公开 by itself."""
     return any(h.kind in ("internal_affairs", "process_info") for h in ev.withhold)
 
 
-def _ground_from(ev: Evidence, inp: PolicyInput) -> str | None:
+def _ground_from(ev: EvidenceGroups, inp: PolicyInput) -> str | None:
     for hit in ev.withhold:
         code = _reason_code(hit, inp.negative_list) if hit.kind == "negative_list" else \
             (hit.kind if hit.kind in REASONS else _KIND_GROUNDS.get(hit.kind))
