@@ -12,6 +12,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import sqlite_utils
+
 from benchmarks.neglist_bench import RegexPeer
 from gongkai.pipeline import store
 from gongkai.pipeline.detect import DetectConfig, Detectors, registry
@@ -112,12 +114,13 @@ class NaivePipeline:
     def run(self, paths: list[Path], db_path: Path, batch: str) -> int:
         db = store.connect(db_path)
         store.ensure_batch(db, batch)
+        db = sqlite_utils.Database(db.conn)
         for path in paths:
             insert_one(db, batch, self.process(path))
         return len(paths)
 
 
-def insert_one(db, batch: str, result: DocumentResult) -> None:
+def insert_one(db: sqlite_utils.Database, batch: str, result: DocumentResult) -> None:
     """The obvious write: sqlite-utils `insert` of the item, then its hits; each call commits."""
     item_id = db["items"].insert(store.item_row(result, batch)).last_pk
     if result.hits:
@@ -126,5 +129,6 @@ def insert_one(db, batch: str, result: DocumentResult) -> None:
 
 
 def write_per_row(db, batch: str, results: list[DocumentResult]) -> None:
+    db = sqlite_utils.Database(db.conn)
     for result in results:
         insert_one(db, batch, result)

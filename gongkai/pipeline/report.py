@@ -13,13 +13,17 @@ from datetime import datetime
 from gongkai.pipeline import review
 from gongkai.pipeline.grounds import REASONS, code_for
 
+REVIEWER_ACTIONS = ("decide", "confirm", "undo", "note", "not_personal")   # what a reviewer is counted for
+
 
 def build_report(db, batch: str | None = None) -> dict:
     where, params = ("WHERE batch = ?", [batch]) if batch else ("", [])
     items = [dict(zip(("id", "proposed_attribute", "processed_at", "status"), r)) for r in db.execute(
         f"SELECT id, proposed_attribute, processed_at, status FROM items {where}", params)]
     states = review.final_states(db, [i["id"] for i in items])
-    audit = list(db.query(f"SELECT * FROM audit {where} ORDER BY id", params))
+    counted = ", ".join("?" * len(REVIEWER_ACTIONS))   # not the classify seals: one per document
+    audit = list(db.query(f"SELECT item_id, action, reviewer, at FROM audit {where} {'AND' if where else 'WHERE'} "
+                          f"action IN ({counted}) ORDER BY id", [*params, *REVIEWER_ACTIONS]))
     by_attribute, by_ground, overrides = Counter(), Counter(), Counter()
     for item in items:
         state = states[item["id"]]
@@ -44,7 +48,7 @@ def build_report(db, batch: str | None = None) -> dict:
 def _by_reviewer(audit: list[dict]) -> dict[str, dict[str, int]]:
     out: dict[str, Counter] = {}
     for row in audit:
-        if row["action"] in ("decide", "confirm", "undo", "note", "not_personal"):
+        if row["action"] in REVIEWER_ACTIONS:
             out.setdefault(row["reviewer"], Counter())[row["action"]] += 1
     return {who: dict(c) for who, c in sorted(out.items())}
 

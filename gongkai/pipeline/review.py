@@ -141,7 +141,9 @@ def final_states(db, item_ids: list[int]) -> dict[int, ReviewState]:
             f"SELECT DISTINCT item_id FROM hits WHERE item_id IN ({marks}) AND kind IN "
             f"({', '.join('?' * len(FOUR_EYES_KINDS))})", [*chunk, *sorted(FOUR_EYES_KINDS)])}
         rows: dict[int, list[dict]] = {i: [] for i in chunk}
-        for row in db.query(f"SELECT * FROM audit WHERE item_id IN ({marks}) ORDER BY id", chunk):
+        # only the rows a state is folded from: every item has its classify seal, few have more
+        for row in db.query(f"SELECT * FROM audit WHERE item_id IN ({marks}) AND action IN "
+                            f"({', '.join('?' * len(STATE_ACTIONS))}) ORDER BY id", [*chunk, *STATE_ACTIONS]):
             rows[row["item_id"]].append(row)
         for item_id, (_, needs_review, proposed, secrecy) in items.items():
             states[item_id] = _fold(item_id, bool(needs_review), proposed, rows[item_id],
