@@ -281,7 +281,7 @@ def export(
     JSON lines by default; --format csv --excel writes UTF-8 with a byte-order mark so that Excel
     shows the Chinese text. --batch must name a batch of the database (else: no such batch).
     """
-    from gongkai.pipeline.export import records, write_csv, write_jsonl
+    from gongkai.pipeline.export import write_csv, write_jsonl
     from gongkai.pipeline.store import connect, require_batch
 
     if fmt not in ("jsonl", "csv"):
@@ -291,15 +291,14 @@ def export(
     writer = write_jsonl if fmt == "jsonl" else write_csv
     work = connect(db, create=False)
     require_batch(work, batch)
-    recs = records(work, batch)
     if out:
         with out.open("w", encoding="utf-8-sig" if excel else "utf-8", newline="") as fh:
-            n = writer(recs, fh)
+            n = writer(work, batch, fh)
         typer.echo(f"wrote {n} records to {out}", err=True)
     else:
         if excel:
             sys.stdout.write("\ufeff")
-        writer(recs, sys.stdout)
+        writer(work, batch, sys.stdout)
 
 
 @neglist_app.command("check")

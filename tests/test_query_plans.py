@@ -7,7 +7,7 @@ import re
 import pytest
 
 from gongkai import api
-from gongkai.pipeline import export, report, review, store
+from gongkai.pipeline import export, export_json, report, review, store
 from gongkai.pipeline.batch import batch_counts
 from gongkai.records import Hit
 from gongkai.review_view import document_view
@@ -48,6 +48,8 @@ def test_every_query_of_the_read_and_review_commands_uses_an_index(db):
     db, first = db
     statements = traced(db, [
         lambda: list(export.records(db, "b", chunk=2)),
+        lambda: list(export_json.lines(db, "b", chunk=2)),
+        lambda: list(export_json.lines(db, None, chunk=2)),
         lambda: api.review_list(db, "b", "all", limit=2),
         lambda: api.review_list(db, None, "pending"),
         lambda: document_view(db, first),
@@ -70,7 +72,8 @@ def test_every_query_of_the_read_and_review_commands_uses_an_index(db):
 
 def test_export_pages_a_batch_in_id_order_without_sorting_each_chunk(db):
     db, _ = db
-    statements = traced(db, [lambda: list(export.records(db, "b", chunk=2))])
+    statements = traced(db, [lambda: list(export.records(db, "b", chunk=2)),
+                             lambda: list(export_json.lines(db, "b", chunk=2))])
     paging = [sql for sql in statements if "FROM items" in sql and "LIMIT" in sql]
     assert paging
     for sql in paging:
