@@ -64,11 +64,14 @@ def complete(db, rows: list[dict]) -> Iterator[dict]:
 def write_jsonl(db, batch: str | None, out: TextIO) -> int:
     from gongkai.pipeline.export_json import lines
 
-    n = 0
+    n, pending = 0, []
     for line in lines(db, batch):
-        out.write(line)
-        n += 1
-    return n
+        pending.append(line)
+        if len(pending) == CHUNK:       # one write per chunk of lines
+            out.write("".join(pending))
+            n, pending = n + len(pending), []
+    out.write("".join(pending))
+    return n + len(pending)
 
 
 def write_csv(db, batch: str | None, out: TextIO) -> int:
