@@ -98,3 +98,30 @@ def test_a_schema_2_publication_database_is_upgraded_in_place(batch):
     assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone() == ("3",)
     assert rows(pub)["旧批次的通知"]["publish_date"] == "2026-01-05"
     assert conn.execute("SELECT doc_id FROM documents_fts WHERE documents_fts MATCH ?", ["防汛值班"]).fetchall() == [("x/1",)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["扫描件.pdf", "扫描件\n第2页.pdf"])
+def test_an_image_only_document_decided_proactive_is_refused_in_one_line_naming_it(batch, name):
+    """A scan without OCR text has no title to catalogue it by: `gongkai publish` names it, in one line."""
+    import hashlib
+
+    from gongkai.pipeline import review
+    from gongkai.pipeline.process import DocumentResult
+    from gongkai.records import ParsedDoc, Proposal
+    from tests.test_cli_batch import run
+
+    db, rules, stated, pub = batch
+    result = DocumentResult(path=f"/收件/{name}", sha256=hashlib.sha256(name.encode()).hexdigest(), size=9,
+                            parsed=ParsedDoc(format="pdf", text="", pages=2, flags=["image_only"]),
+                            fields=HeaderFields(), hits=[], proposal=Proposal(None, 0.0, True, ["no text"]),
+                            model_version="m1", negative_list_version="n1")
+    store.write_results(db, "b", [store.to_record(result)])
+    scan = db.execute("SELECT id FROM items WHERE sha256 = ?", [result.sha256]).fetchone()[0]
+    review.decide(db, scan, "proactive", "王敏")
+    work = db.execute("PRAGMA database_list").fetchone()[2]
+    refused = run("publish", "--db", work, "--batch", "b", "--out", str(pub), "--reviewer", "王敏", check=False)
+    assert refused.returncode == 1
+    [line] = refused.stderr.splitlines()
+    assert f"document {scan} (扫描件" in line and "has no title" in line and "nothing was written" in line
+    assert not pub.exists() or not rows(pub)

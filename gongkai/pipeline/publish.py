@@ -213,7 +213,7 @@ def _publication_rows(db, batch: str, convention, left_out=frozenset()) -> tuple
                    "body": item["text"] or "" if attribute == "proactive" else None}
         missing = _missing(columns, attribute)
         if missing:
-            incomplete.append(f"document {item['id']} ({Path(item['path']).name}) has no {missing}")
+            incomplete.append(f"document {item['id']} ({Path(item['path']).name.translate(_ESCAPED)}) has no {missing}")
             continue
         masked, redactions = guard.mask(item, hits[item["id"]], cleared, columns)
         row = {**masked, "source": source, "item_id": item["id"], "sha256": item["sha256"], "batch": batch,
@@ -242,6 +242,10 @@ def _missing(columns: dict, attribute: str) -> str | None:
     if attribute == "proactive" and not (columns["body"] or "").strip():
         return "text to publish as its body (主动公开)"
     return None
+
+
+# a file name may hold line breaks: escaped, the refusal stays one line
+_ESCAPED = {c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}" for c in (*range(0x20), 0x7f, 0x85, 0x2028, 0x2029)}
 
 
 def _incomplete_message(incomplete: list[str]) -> str:
