@@ -80,6 +80,51 @@ def test_evidence_hits_carry_their_kind_and_ground():
     assert all(text[h.start:h.end] == h.text for h in hits)
 
 
+def test_a_title_on_two_lines_still_counts_for_title_entries():
+    """The extracted 标题 joins the 发文机关 line and the 事由 line; a `within = "title"` entry still finds it."""
+    text = "清河镇人民政府\n天然气管网接入协调会议纪要\n\n会议商定如下。"
+    hits = FULL.hits(text, HeaderFields(title="清河镇人民政府天然气管网接入协调会议纪要"))
+    assert [h.rule_id for h in hits if h.kind == "narrow_scope"] == ["NS-05"]
+
+
+def _ids(text: str, title: str) -> set[str]:
+    return {h.rule_id for h in FULL.hits(text, HeaderFields(title=title))}
+
+
+def test_an_effective_date_is_no_category_in_an_internal_working_rule():
+    """国办发〔2018〕37号: internal working rules are not 规范性文件, whatever their 施行 date (title_exclude)."""
+    body = "\n\n一、各成员单位按季度报送。\n\n本规则自2025年3月1日起施行。"
+    rule = "关于印发《市安委会成员单位联络员工作规则》的通知"
+    policy = "关于印发《青江市临时救助实施细则》的通知"
+    assert "PL-20-01B" not in _ids(rule + body, rule)
+    assert "PL-20-01B" in _ids(policy + body, policy)
+
+
+def test_explain_shows_which_title_phrase_cancelled_an_entry():
+    title = "关于公开征求《青江市物业管理办法（征求意见稿）》意见的通告"
+    text = title + "\n\n" + "现向社会各界征求意见。" * 10 + "附件：青江市物业管理办法（征求意见稿）"
+    assert "NL-16-2-05" not in _ids(text, title)
+    shown = [m for m in explain(FULL, text, HeaderFields(title=title)) if m.entry.id == "NL-16-2-05"]
+    assert shown and all(m.excluded_by == "标题：公开征求" for m in shown)
+
+
+@pytest.mark.parametrize(("addressees", "narrow"), [
+    (["各乡镇人力资源和社会保障服务所", "县社会保险中心"], True),    # 社会保险 is an agency, not 社会
+    (["西岭大学", "西岭师范大学"], True),
+    (["市政府各部门", "各直属机构"], True),
+    (["宁溪恒通精密机械有限公司等5家企业"], True),                  # named enterprises
+    (["各有关企业"], False),                                        # the public
+    (["社会各界"], False),
+    (["各位领导"], False),
+])
+def test_scope_reads_the_addressee_line(addressees, narrow):
+    from gongkai.pipeline.detect.base import DetectInput
+    from gongkai.pipeline.detect.scope import find_scope
+    text = "关于做好有关工作的通知\n\n" + "、".join(addressees) + "：\n\n现将有关事项通知如下。"
+    hits = find_scope(DetectInput(text=text, fields=HeaderFields(addressees=addressees)))
+    assert bool(hits) is narrow
+
+
 @pytest.mark.parametrize("sentence", [
     "各单位要严格执行保密规定，严禁泄露国家秘密。",
     "加强个人隐私保护，依法保护个人信息。",

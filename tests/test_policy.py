@@ -129,10 +129,15 @@ def test_a_proactive_category_overrides_a_lean_without_narrow_scope():
 
 
 @pytest.mark.parametrize("kind", ["internal_affairs", "process_info"])
-def test_internal_affairs_and_process_information_are_withheld_with_review(kind):
-    p = run(hits=[hit(kind, "本局干部职工", "medium", "IA-02", "条例第十六条")])
-    assert p.proposed_attribute == "non_disclosure" and p.needs_review
-    assert p.ground == kind
+def test_internal_affairs_and_process_information_always_reach_a_reviewer_with_their_ground(kind):
+    """第十六条 says "may withhold": the evidence is reviewed and gives the ground, the reviewer decides."""
+    evidence = hit(kind, "本局干部职工", "medium", "IA-02", "条例第十六条第一款")
+    for probabilities in (CONFIDENT_PUBLIC, LEANS_ON_REQUEST):
+        p = run(hits=[evidence], probabilities=probabilities)
+        assert p.needs_review and p.proposed_attribute in ("proactive", "on_request")
+        assert "另有可不予公开的证据（条例第十六条第一款）" in p.explanation and FIFTH not in p.explanation
+    q = run(hits=[evidence], probabilities={"proactive": 0.1, "on_request": 0.2, "non_disclosure": 0.7})
+    assert q.proposed_attribute == "non_disclosure" and q.needs_review and q.ground == kind
 
 
 def test_a_kind_nobody_declared_fails_safe():

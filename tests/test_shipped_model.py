@@ -40,13 +40,14 @@ def held_out_published(meta):
 
 def test_card_states_the_cross_validated_figures(meta):
     cv = meta["cv"]
-    assert cv["leak_count"] <= 1                     # an honest estimate: each fold judged by the others' thresholds
-    assert cv["macro_f1"] >= 0.90
+    assert cv["leak_count"] == 0                     # an honest estimate: each fold judged by the others' thresholds
+    assert cv["macro_f1"] >= 0.93                    # issue #11's targets, on the card
+    assert cv["review_rate_no_rules"] <= 0.10
     card = (DEFAULT_MODEL / "README.md").read_text(encoding="utf-8")
     assert f"**{cv['macro_f1']:.3f}**" in card and meta["version"] in card
     for figures in meta["cross_fitted"].values():   # published folders, each document scored unseen
         assert figures["unreviewed"]["on_request"] == figures["unreviewed"]["non_disclosure"] == 0
-        assert figures["unreviewed"]["proactive"] >= 0.9 * figures["n"]     # the rest: reviewed for a detector hit
+        assert figures["unreviewed"]["proactive"] >= 0.95 * figures["n"]    # the rest: reviewed for a detector hit
 
 
 def test_published_documents_held_out_are_proposed_proactive(held_out_published):

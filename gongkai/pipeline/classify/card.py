@@ -21,7 +21,8 @@ def metrics_markdown(m: dict) -> str:
               "- by length: " + "; ".join(f"{name}: n {b['n']}, accuracy {b['accuracy']:.3f}, review {b['review_rate']:.1%}, "
                                            f"leaks {b['leaks']}" for name, b in m.get("bands", {}).items()),
               f"- review rate: {m['review_rate']:.1%} of all documents; "
-              f"**{m['review_rate_no_rules']:.1%}** of the {m['no_rule_docs']} documents no rule sends to review",
+              f"**{m['review_rate_no_rules']:.1%}** of the {m['no_rule_docs']} documents that need none (not 不予公开, no detector "
+              "hit or parser flag that sends to review, no 附注 declaring another attribute)",
               "", "Confusion (rows: true label, columns: proposal):", "",
               "| true \\ proposed | " + " | ".join((*LABELS, "none")) + " |",
               "|---|" + "---|" * (len(LABELS) + 1)]

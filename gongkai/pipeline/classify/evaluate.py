@@ -1,8 +1,9 @@
 """Score proposals against labels: per-class P/R/F1, macro-F1, confusion, leaks, review rate.
 
 A *leak* is a document labelled 不予公开, or needing review by the rules
-(unreadable, tracked changes, or any risk hit), that was neither proposed
-不予公开 nor sent to review: the one mistake the policy must never make.
+(unreadable, tracked changes, any risk hit, or a 附注 declaring another attribute
+than its label), that was neither proposed 不予公开 nor sent to review: the one
+mistake the policy must never make.
 """
 from __future__ import annotations
 
@@ -28,7 +29,14 @@ class Evidence:
     def rules_require_review(self) -> bool:
         ex = self.example
         return (ex.status != "ok" or any(f in FLAG_REASONS for f in ex.flags)
-                or any(h.kind in RISK_KINDS for h in self.hits))
+                or any(h.kind in RISK_KINDS for h in self.hits) or self.declaration_disagrees)
+
+    @property
+    def declaration_disagrees(self) -> bool:
+        """The 附注 declares another attribute than the true one, or 删减后公开: no proposal can be both right
+        and unreviewed (policy rule 14), so such a document needs a reviewer whatever the model says."""
+        declared, text = self.fields.declared_attribute, self.fields.declared_text or ""
+        return bool(declared and declared != self.example.label) or "删减" in text
 
 
 def gather_evidence(examples: list[Example], resources) -> list[Evidence]:

@@ -87,7 +87,7 @@ def _choose(inp: PolicyInput, ev: EvidenceGroups) -> tuple[str, str | None, list
     if rule_attr:
         return rule_attr, rule_ground, notes, []
     model = max(inp.probabilities, key=inp.probabilities.get)
-    if model == "non_disclosure" or _withholding_kinds(ev):
+    if model == "non_disclosure":
         return "non_disclosure", _ground_from(ev, inp), notes, []
     if model == "on_request" and ev.narrow:
         if ev.category:
@@ -97,11 +97,6 @@ def _choose(inp: PolicyInput, ev: EvidenceGroups) -> tuple[str, str | None, list
     if model == "on_request" and inp.probabilities["on_request"] >= _threshold(inp, "on_request"):
         return "on_request", None, notes, ["模型倾向依申请公开，但未发现特定对象或机关间事务的证据（条例第二十七条）"]
     return "proactive", None, notes, []
-
-
-def _withholding_kinds(ev: EvidenceGroups) -> bool:
-    """Internal-affairs and process-information evidence of the evidence list argues for 不予公开 by itself."""
-    return any(h.kind in ("internal_affairs", "process_info") for h in ev.withhold)
 
 
 def _ground_from(ev: EvidenceGroups, inp: PolicyInput) -> str | None:
@@ -226,6 +221,11 @@ def _explain(attribute: str, ground: str | None, notes: list[str], inp: PolicyIn
 
 def _ground_text(attribute: str, ground: str | None, inp: PolicyInput) -> str:
     categories = [h for h in inp.hits if h.kind == "proactive_category"]
+    withhold = EvidenceGroups.of(inp.hits).withhold
+    if withhold and attribute != "non_disclosure":
+        # 第十六条 says "may withhold": the evidence goes to a reviewer with its ground, it does not decide.
+        grounds = "、".join(dict.fromkeys(h.ground for h in withhold))
+        return f"依据待审：另有可不予公开的证据（{grounds}），由审查人认定"
     if attribute == "proactive":
         if categories:
             return "依据：属主动公开目录（" + "、".join(dict.fromkeys(h.ground for h in categories)) + "）"

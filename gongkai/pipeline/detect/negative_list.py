@@ -13,6 +13,7 @@ ends with the annual-report label in full-width brackets, which
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -66,6 +67,9 @@ class NegativeList:
         if any(m.entry.within for m in matches):
             low, high = title_span(text, fields.title)
             matches = [m for m in matches if not m.entry.within or (low <= m.start and m.end <= high)]
+        if any(m.entry.title_exclude for m in matches):
+            matches = [_title_excluded(m, fields.title or "") for m in matches]
+            matches = [m for m in matches if not m.excluded_by or keep_excluded]
         return matches
 
     def hits(self, text: str, fields: HeaderFields | None = None) -> list[Hit]:
@@ -77,13 +81,22 @@ class NegativeList:
         return state
 
 
+def _title_excluded(match: Match, title: str) -> Match:
+    """A `title_exclude` phrase in the 标题 cancels the entry for the whole document (shown by explain)."""
+    phrase = next((p for p in match.entry.title_exclude if p in title), None)
+    return match._replace(excluded_by=f"标题：{phrase}") if phrase and not match.excluded_by else match
+
+
 def title_span(text: str, title: str | None) -> tuple[int, int]:
     """Where the 标题 stands in the text (it may wrap over lines there); (0, 0) when it was not found."""
-    if not title:
+    chars = [c for c in (title or "") if not c.isspace()][:8]
+    if not chars:
         return 0, 0
-    start = text.find(title[:8])
-    if start < 0:
+    # The extracted title may join lines (发文机关 line + 事由 line): allow line breaks between its characters.
+    found = re.search(r"\s*".join(map(re.escape, chars)), text)
+    if not found:
         return 0, 0
+    start = found.start()
     end, seen = start, 0
     while end < len(text) and seen < len(title):   # walk the title's characters, skipping line breaks
         seen += not text[end].isspace()

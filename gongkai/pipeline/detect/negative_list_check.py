@@ -25,7 +25,7 @@ REQUIRED = ("id", "item", "situation", "ground", "reason_code", "severity", "sou
 # Evidence entries (kind other than negative) argue for an attribute; they need no reason code or severity.
 EVIDENCE_REQUIRED = ("id", "item", "situation", "ground", "source")
 WITHIN = ("", "title")
-OPTIONAL = ("kind", "within", "phrases", "regex", "cooccur", "doc_types", "issuers", "exclude", "exclude_window", "examples")
+OPTIONAL = ("kind", "within", "phrases", "regex", "cooccur", "doc_types", "issuers", "exclude", "exclude_window", "title_exclude", "examples")
 LIST_KEYS = ("name", "agency", "version", "sources")
 _ENTRY_HEADER = re.compile(r"^\s*\[\[\s*entry\s*\]\]")
 _LIST_HEADER = re.compile(r"^\s*\[\s*list\s*\]")
@@ -174,7 +174,7 @@ def _conditions(raw: dict, report) -> dict[str, Any]:
         report(key, message)
 
     found: dict[str, Any] = {key: _text_list(raw, key, bad)
-                             for key in ("phrases", "regex", "doc_types", "issuers", "exclude")}
+                             for key in ("phrases", "regex", "doc_types", "issuers", "exclude", "title_exclude")}
     _check_regexes(found["regex"], bad)
     for doc_type in found["doc_types"]:
         if doc_type not in DOC_TYPES:

@@ -102,6 +102,7 @@ class Entry:
     issuers: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     exclude_window: int = DEFAULT_EXCLUDE_WINDOW
+    title_exclude: tuple[str, ...] = ()   # the entry does not count in a document whose 标题 holds one
     match_examples: tuple[Example, ...] = ()
     no_match_examples: tuple[Example, ...] = ()
     file: str = field(default="", compare=False)

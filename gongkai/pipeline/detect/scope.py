@@ -15,9 +15,12 @@ from gongkai.pipeline.detect.base import DetectConfig, DetectInput, Detector, re
 from gongkai.records import Hit
 
 # Addressees that reach the public: such a document is not narrow.
-_PUBLIC = re.compile(r"社会|公众|市民|群众|居民|村民|个人|人民群众|各界|用人单位|企业|经营者|考生|家长|申请人")
+# 社会 and 企业 count only as the public itself: 县社会保险中心 is an agency, "XX有限公司等5家企业" named parties.
+_PUBLIC = re.compile(r"^社会|社会各界|全社会|社会公众|公众|市民|群众|居民|村民|个人|各界|用人单位|各(?:类|有关|相关)?企业|"
+                     r"^企业|经营者|考生|家长|申请人")
 # Words that name an agency or a unit of one.
-_AGENCY = re.compile(r"政府|委员会|办公室|局|厅|委|办|部|院|所|站|中心|处|科|室|街道|镇|乡|公司|单位|专家|成员")
+_AGENCY = re.compile(r"政府|委员会|办公室|局|厅|委|办|部|院|所|站|中心|处|科|室|街道|镇|乡|公司|单位|专家|成员|"
+                     r"大学|学校|学院|医院|银行|集团|馆|队|社|机构|家企业")
 
 
 def find_scope(doc: DetectInput) -> list[Hit]:
