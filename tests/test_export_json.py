@@ -83,3 +83,10 @@ def test_write_jsonl_writes_the_lines_and_counts_them(db, tmp_path):
     with out.open("w", encoding="utf-8") as fh:
         assert export.write_jsonl(db, "b", fh) == 3
     assert out.read_text(encoding="utf-8") == "".join(expected(db, "b"))
+
+
+def test_an_sqlite_quoting_otherwise_leaves_the_lines_to_json(db):
+    """Where json_quote escapes differently (here: every non-ASCII character), json encodes each record."""
+    db.conn.create_function("json_quote", 1, lambda value: json.dumps(value))
+    assert not export_json.quoting_matches(db)
+    assert list(export_json.lines(db, "b")) == expected(db, "b")

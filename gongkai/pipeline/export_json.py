@@ -14,6 +14,7 @@ item's line is encoded from export.records instead.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from json.encoder import encode_basestring
 
@@ -47,8 +48,11 @@ _FLAG_AT = tuple(_AT[k] for k in _FLAGS)
 
 def quoting_matches(db) -> bool:
     """Whether this SQLite's json_quote writes strings as json.dumps does (every ASCII and Latin-1
-    character, the line separators, the byte-order mark, beyond the BMP)."""
-    return db.execute("SELECT json_quote(?)", [_PROBE]).fetchone()[0] == _DUMPS(_PROBE)
+    character, the line separators, the byte-order mark, beyond the BMP); False without json_quote."""
+    try:
+        return db.execute("SELECT json_quote(?)", [_PROBE]).fetchone()[0] == _DUMPS(_PROBE)
+    except sqlite3.OperationalError:       # an SQLite built without its JSON functions
+        return False
 
 
 def lines(db, batch: str | None, chunk: int = export.CHUNK) -> Iterator[str]:
