@@ -60,6 +60,13 @@ def test_sqlite_quotes_every_character_as_json_dumps_does(db):
     assert export_json.quoting_matches(db)
 
 
+def test_sqlite_quotes_only_columns_declared_text(db):
+    """A number SQLite would write with 15 digits where json.dumps writes its repr: Python writes those."""
+    declared = {row[1]: row[2] for row in db.execute("PRAGMA table_info(items)")}
+    quoted = [k for k in export.KEYS if export_json._column(k).startswith("json_quote")]
+    assert "title" in quoted and {declared[k] for k in quoted} == {"TEXT"}
+
+
 @pytest.mark.parametrize("batch", ["b", None])
 def test_each_line_is_what_json_dumps_writes_for_its_record(db, batch):
     lines = list(export_json.lines(db, batch, chunk=2))
