@@ -79,3 +79,20 @@ def test_published_government_documents_have_no_commercial_secrets():
     flagged = [(p.name, h.text) for p in sorted(Path(folder).glob("*.txt"))
                for h in DETECT(p.read_text(encoding="utf-8"))]
     assert flagged == []
+
+
+def test_a_letter_about_one_named_firm_flags_its_finances_and_its_request_for_confidence():
+    """A 复函 names the firm in its 标题, then says 该公司/公司提供的: the sentences are about that firm."""
+    text = ("关于青溪宏基建设集团有限公司申请缓缴农民工工资保证金有关情况的复函\n\n市人力资源和社会保障局：\n"
+            "公司提供的资产负债表显示，货币资金余额仅为2460万元。\n"
+            "上述数据系企业提供，涉及企业经营信息，请注意保密。")
+    hits = DETECT(text)
+    assert [h.rule_id for h in hits] == ["commercial.financial", "commercial.confidential"]
+    assert "青溪宏基建设集团有限公司" in hits[0].explanation
+    assert [h.text for h in hits] == ["公司提供的资产负债表显示，货币资金余额仅为2460万元。",
+                                      "上述数据系企业提供，涉及企业经营信息，请注意保密。"]
+
+
+def test_without_a_named_firm_the_same_sentences_are_not_hits():
+    text = "公司提供的资产负债表显示，货币资金余额仅为2460万元。\n涉及企业经营信息，请注意保密。"
+    assert DETECT(text) == []

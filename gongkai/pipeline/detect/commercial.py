@@ -30,7 +30,8 @@ CUES = (
     Cue("margin", "利润率与成本价", r"利润率|毛利率|成本价|进货价|出厂价", False),
     Cue("technical", "技术方案/工艺", r"技术方案|工艺参数|工艺配方|配方(?![乳奶食施肥粉])|核心技术|技术秘密|技术诀窍|源代码|设计图纸", False),
     Cue("customer", "客户名单", r"客户名单|客户信息|客户资料|供应商名单|经销商名单|销售渠道", False),
-    Cue("financial", "未公开的经营财务数据", r"营业收入|营业额|纳税额|纳税总额|缴纳税款|利润总额|净利润|销售收入|销售额|资产负债率|财务报表|财务数据", False),
+    Cue("financial", "未公开的经营财务数据", r"营业收入|营业额|纳税额|纳税总额|缴纳税款|利润总额|净利润|销售收入|销售额|资产负债率|财务报表|财务数据|"
+        r"资产负债表|利润表|现金流量表|货币资金|应收(?:工程|账)?款|短期借款|银行借款|经营数据", False),
 )
 _CUE_RE = re.compile("|".join(f"(?P<{c.category}>{c.pattern})" for c in CUES))
 _BY_NAME = {c.category: c for c in CUES}
@@ -48,6 +49,11 @@ _FIRM = re.compile(
 _GENERIC_BEFORE = frozenset("该各本其某子分母总")
 _GENERIC_PAIRS = frozenset("有限 责任 股份 有关 相关 国有 民营 外资 上市 中小 大型 企业 工业 各类 涉事 中标 投标 龙头 骨干 重点 全市 全省 全县".split())
 _AMOUNT = re.compile(r"[0-9０-９]+(?:[.,，][0-9０-９]+)*[ \u3000]*(?:万美元|万元|亿元|元|%|％)")
+
+# A sentence about "该公司" in a letter that names the firm elsewhere is about that firm.
+_ANAPHOR = re.compile(r"该公司|该企业|该集团|该厂|公司提供的|企业提供的")
+# The letter itself asks to keep a firm's business data confidential.
+_CONFIDENTIAL = re.compile(r"(?:经营|财务|商业|生产)(?:信息|数据|情况)[^。\n]{0,12}(?:注意保密|予以保密|严格保密|不得(?:对外)?公开|不宜公开)")
 
 _SENTENCE_END = "。！？；;!?\n"
 _MAX_SIDE = 120
@@ -76,27 +82,40 @@ def _named_firm(sentence: str) -> str | None:
     return None
 
 
-def _evidence(cue: Cue, sentence: str) -> str | None:
+def _evidence(cue: Cue, sentence: str, doc_firm: str | None = None) -> str | None:
     """Why a cue counts in this sentence, or None when it does not."""
     firm = _named_firm(sentence)
     if firm:
         return f"同句有企业名称“…{firm}”"
+    if doc_firm and _ANAPHOR.search(sentence):
+        return f"同句指称文中的企业“…{doc_firm}”"
     amount = _AMOUNT.search(sentence) if cue.amount_ok else None
     return f"同句有金额“{amount.group()}”" if amount else None
 
 
-def _cue_hits(text: str) -> list[Hit]:
+def _cue_hits(text: str, doc_firm: str | None) -> list[Hit]:
     hits, seen = [], set()
     for m in _CUE_RE.finditer(text):
         cue = _BY_NAME[m.lastgroup]
         begin, finish = _sentence(text, m.start(), m.end())
         if (begin, finish) in seen:
             continue
-        why = _evidence(cue, text[begin:finish])
+        why = _evidence(cue, text[begin:finish], doc_firm)
         if why:
             seen.add((begin, finish))
             hits.append(_hit(text, begin, finish, f"commercial.{cue.category}",
                              f"{cue.label}“{m.group()}”，{why}，可能属于第三方商业秘密"))
+    return hits
+
+
+def _confidential_hits(text: str, doc_firm: str | None) -> list[Hit]:
+    if not doc_firm:
+        return []
+    hits = []
+    for m in _CONFIDENTIAL.finditer(text):
+        begin, finish = _sentence(text, m.start(), m.end())
+        hits.append(_hit(text, begin, finish, "commercial.confidential",
+                         f"文中要求对企业数据保密“{m.group()}”（文中企业“…{doc_firm}”），可能属于第三方商业秘密"))
     return hits
 
 
@@ -122,9 +141,12 @@ def detect_commercial(doc: DetectInput) -> list[Hit]:
     """Sentences that disclose a named firm's bids, costs, technology, customers or finances."""
     if not doc.text:
         return []
+    doc_firm = _named_firm(doc.text)
     assertions = _assertion_hits(doc.text)
+    assertions += [h for h in _confidential_hits(doc.text, doc_firm) if (h.start, h.end) not in
+                   {(a.start, a.end) for a in assertions}]
     claimed = {(h.start, h.end) for h in assertions}
-    cues = [h for h in _cue_hits(doc.text) if (h.start, h.end) not in claimed]
+    cues = [h for h in _cue_hits(doc.text, doc_firm) if (h.start, h.end) not in claimed]
     return sorted(assertions + cues, key=lambda h: (h.start, h.end))
 
 
