@@ -95,7 +95,11 @@ def write_card(out: Path, meta: dict, extra_sections: dict[str, str] | None = No
               "- Attachments converted to images, scanned pages and unreadable files are never scored; "
               "the policy sends them to review.",
               "- The thresholds hold for documents like the corpus; a new kind of document may score "
-              "confidently and wrongly, which is why every hit of the detectors is reviewed regardless.", ""]
+              "confidently and wrongly, which is why every hit of the detectors is reviewed regardless.",
+              "- The leak guard's threshold is set just under the lowest 不予公开 probability the evidence let "
+              "pass in cross-validation (at most 0.5), so the better the evidence lists cover the corpus, the higher it rises "
+              f"(here {meta.get('thresholds', {}).get('non_disclosure', '—')}): a withheld document of a kind "
+              "no detector knows is caught by the model alone only at that probability.", ""]
     path = out / "README.md"
     path.write_text("\n".join(parts), encoding="utf-8")
     return path
