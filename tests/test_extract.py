@@ -5,7 +5,7 @@ import importlib.util
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import REPO, shared_path
@@ -298,6 +298,7 @@ _HEADER_CHARS = list("关于的通知〔〕[]2016年月日号：:，、（）()�
 
 @settings(max_examples=150, deadline=None)
 @given(st.text(alphabet=st.sampled_from(_HEADER_CHARS), max_size=300))
+@example("、 :")          # an addressee line of separators only once crashed split_agencies
 def test_arbitrary_text_gives_well_formed_fields(text):
     fields = extract_fields(text)
     assert fields.date is None or re.fullmatch(r"(19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", fields.date)

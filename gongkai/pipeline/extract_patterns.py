@@ -182,7 +182,8 @@ def split_agencies(text: str) -> list[str]:
     agencies = []
     for group in split_top_level(text, "，,；;"):
         pieces = split_top_level(group, "、")
-        agencies.extend(pieces if min(map(len, pieces)) >= _MIN_AGENCY_LEN else [group])
+        if pieces:         # a group of separators only (`、 :`) names nobody
+            agencies.extend(pieces if min(map(len, pieces)) >= _MIN_AGENCY_LEN else [group])
     return agencies
 
 
