@@ -8,7 +8,7 @@ from itertools import chain
 
 import pytest
 
-from gongkai.pipeline import export, export_json, review, store
+from gongkai.pipeline import export, export_json, review, store, superseded
 from gongkai.pipeline.process import DocumentResult
 from gongkai.records import HeaderFields, Hit, ParsedDoc, Proposal
 
@@ -79,10 +79,59 @@ def test_each_line_is_what_json_dumps_writes_for_its_record(db, batch):
 
 
 def test_a_hit_sqlite_cannot_write_exactly_is_written_by_json(db):
-    db.execute("UPDATE hits SET start = 40.5 WHERE rule_id = 'pii.mobile'")
+    """A position that is no integer: classify keeps no fragment for the item, export encodes it whole."""
+    odd = put(db, "b", "位置不是整数的文件", path="/收件/odd.pdf", hits=[Hit("mobile", "pii.mobile", "139", 40.5, 52, "条例第十五条")])
+    assert stored(db) == {1: True, 2: True, 3: True, 4: True, odd: False}
     lines = list(export_json.lines(db, "b"))
     assert lines == expected(db, "b")
-    assert [h["start"] for h in json.loads(lines[0])["hits"]] == [0, 40.5]
+    assert [h["start"] for h in json.loads(lines[-1])["hits"]] == [40.5]
+
+
+def stored(db) -> dict[int, bool]:
+    """By item: whether classify kept its fragment."""
+    return {i: kept for i, kept in db.execute(
+        "SELECT id, EXISTS (SELECT 1 FROM item_json WHERE item_id = items.id) FROM items ORDER BY id")}
+
+
+def test_a_line_from_the_stored_fragment_is_the_line_rendered_whole(db):
+    assert all(stored(db).values())
+    kept = list(export_json.lines(db, None))
+    db.execute("DELETE FROM item_json")                      # as a database of schema 6 had none
+    assert list(export_json.lines(db, None)) == kept == expected(db, None)
+
+
+def test_what_changes_after_classify_is_never_read_from_the_fragment(db):
+    """Decisions, an undo, the same bytes found under another path, a newer version: each shows at once."""
+    second = 2
+    review.decide(db, second, "non_disclosure", "李强", reason="过程性信息", ground="条例第十六条第二款")
+    store.write_results(db, "b", [store.path_record("/归档/扫描副本.pdf", db.execute(
+        "SELECT sha256 FROM items WHERE id = 2").fetchone()[0])])
+    put(db, "b", "扫描通知的新版本", path="/归档/扫描副本.pdf")    # supersedes the second
+    lines = list(export_json.lines(db, "b"))
+    assert lines == expected(db, "b")
+    record = json.loads(lines[1])
+    assert (record["final_attribute"], record["final_ground"]) == ("non_disclosure", "条例第十六条第二款")
+    assert record["paths"] == ["/收件/扫描.pdf", "/归档/扫描副本.pdf"] and record["superseded_by"] == 5
+    superseded.keep(db, second, "李强", "两个版本都发布")
+    review.undo(db, second, "李强")
+    assert json.loads(list(export_json.lines(db, "b"))[1])["final_attribute"] is None
+    assert list(export_json.lines(db, "b")) == expected(db, "b")
+
+
+def test_an_sqlite_quoting_otherwise_keeps_no_fragment(db):
+    db.conn.create_function("json_quote", 1, lambda value: json.dumps(value))
+    odd = put(db, "b", "另一种转义下写入的文件", path="/收件/d.pdf")
+    assert not stored(db)[odd]
+
+
+def test_a_database_of_schema_6_gets_its_fragments_on_upgrade(db, tmp_path):
+    kept = list(export_json.lines(db, None))
+    db.execute("DROP TABLE item_json")
+    db.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+    db.conn.close()
+    upgraded = store.connect(tmp_path / "w.sqlite")
+    assert store.schema_version(upgraded) == 7 and all(stored(upgraded).values())
+    assert list(export_json.lines(upgraded, None)) == kept == expected(upgraded, None)
 
 
 def test_write_jsonl_writes_the_lines_and_counts_them(db, tmp_path):

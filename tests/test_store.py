@@ -70,7 +70,7 @@ def test_version_4_database_gets_the_indexes_and_keeps_its_audit_chain(tmp_path)
     conn.commit()
     conn.close()
     db = store.connect(path)
-    assert store.schema_version(db) == store.SCHEMA_VERSION == 6
+    assert store.schema_version(db) == store.SCHEMA_VERSION == 7
     indexes = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"items_batch_id", "items_review", "items_queue", "items_fold", "audit_action", "leases_expiry"} <= indexes
     check = api.audit_verify(db)

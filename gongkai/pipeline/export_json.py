@@ -41,6 +41,10 @@ def _column(key: str) -> str:
 
 
 _COLUMNS = ", ".join(["id", *map(_column, export.KEYS)])    # the id first: export.pages pages by it
+_STORED = "id, (SELECT fragment FROM item_json WHERE item_id = items.id)"
+# what may change after classify, in export.KEYS order: a fragment holds a gap for each
+FILLED = ("final_attribute", "final_ground", "paths", "superseded_by")
+_GAP = "\x01"          # a control character: json_quote and json.dumps escape it in every value
 _AT = {k: i for i, k in enumerate(export.KEYS)}
 _NUMBER_AT = tuple(_AT[k] for k in _NUMBERS)
 _FLAG_AT = tuple(_AT[k] for k in _FLAGS)
@@ -62,49 +66,82 @@ def lines(db, batch: str | None, chunk: int = export.CHUNK) -> Iterator[str]:
         return
     # the columns after a row's text sit behind its overflow pages: mapped, SQLite walks them in place
     db.execute(f"PRAGMA mmap_size = {1 << 30}")
-    for rows in export.pages(db, _COLUMNS, batch, chunk):
+    for rows in export.pages(db, _STORED, batch, chunk):
         joined = _joined(db, [r[0] for r in rows])
-        for row in rows:
-            line = _line(row, joined)
-            yield line if line is not None else _DUMPS(_record(db, row[0])) + "\n"
+        made = dict(fragments(db, [item_id for item_id, fragment in rows if fragment is None]))
+        for item_id, fragment in rows:
+            fragment = fragment if fragment is not None else made.get(item_id)
+            yield _fill(fragment, item_id, joined) if fragment is not None else _DUMPS(_record(db, item_id)) + "\n"
 
 
-def _joined(db, ids: list[int]) -> dict[str, dict]:
-    """By item: its hits (JSON each; None where SQLite could not write one), paths, successor,
-    final attribute and ground (JSON)."""
-    from gongkai.pipeline.review import final_states
-    from gongkai.pipeline.superseded import superseded_by
+def store_fragments(db, ids: list[int]) -> None:
+    """Keep the fixed part of these items' lines (item_json): `classify` writes an item and its
+    hits once and nothing changes them after, so export only fills in the review state, paths and
+    successor. Nothing is kept where this SQLite quotes otherwise than json.dumps: export renders
+    those items whole, as it does items from before schema 7 that have no fragment."""
+    if ids and quoting_matches(db):
+        db.conn.executemany("INSERT OR REPLACE INTO item_json (item_id, fragment) VALUES (?, ?)",
+                            [row for row in fragments(db, ids) if row[1] is not None])
 
+
+def fragments(db, ids: list[int]) -> list[tuple[int, str | None]]:
+    """Each item's line with a gap for each key export fills in (FILLED); None where SQLite cannot
+    render one of its hits exactly."""
+    out = []
+    for start in range(0, len(ids), 500):
+        part = ids[start:start + 500]
+        hits = _hits(db, part)
+        for row in db.execute(f"SELECT {_COLUMNS} FROM items WHERE id IN ({', '.join('?' * len(part))}) ORDER BY id",
+                              part):
+            out.append((row[0], _fragment(row, hits.get(row[0], ()))))
+    return out
+
+
+def _hits(db, ids: list[int]) -> dict[int, list]:
+    """By item: its hits as JSON, in export order (None where SQLite could not write one)."""
     hits: dict[int, list] = {}
     for start in range(0, len(ids), 500):
         part = ids[start:start + 500]
         for item_id, hit in db.execute(f'SELECT item_id, {_HIT} FROM hits WHERE item_id IN '
                                        f'({", ".join("?" * len(part))}) ORDER BY item_id, start, "end", id', part):
             hits.setdefault(item_id, []).append(hit)
+    return hits
+
+
+def _joined(db, ids: list[int]) -> dict[str, dict]:
+    """By item: its paths, successor, final attribute and ground (JSON)."""
+    from gongkai.pipeline.review import final_states
+    from gongkai.pipeline.superseded import superseded_by
+
     finals = {i: (_scalar(state.final_attribute), _scalar(state.final_ground))
               for i, state in final_states(db, ids).items()}
-    return {"hits": hits, "paths": store.paths_for(db, ids), "newer": superseded_by(db, ids), "finals": finals}
+    return {"paths": store.paths_for(db, ids), "newer": superseded_by(db, ids), "finals": finals}
 
 
-def _line(row: tuple, joined: dict[str, dict]) -> str | None:
-    item_id = row[0]
-    hits = joined["hits"].get(item_id, ())
+def _fragment(row: tuple, hits) -> str | None:
     if None in hits:
         return None
     values = list(row[1:])
-    values[_AT["id"]] = str(item_id)
+    values[_AT["id"]] = str(row[0])
     for at in _NUMBER_AT:
         values[at] = _scalar(values[at])
     for at in _FLAG_AT:
         flag = values[at]
         values[at] = "null" if flag is None else "true" if flag else "false"
     values[_AT["hits"]] = "[" + ", ".join(hits) + "]"
-    values[_AT["final_attribute"]], values[_AT["final_ground"]] = joined["finals"][item_id]
-    values[_AT["paths"]] = "[" + ", ".join(map(encode_basestring, joined["paths"][item_id])) + "]"
-    values[_AT["superseded_by"]] = _scalar(joined["newer"].get(item_id))
+    for key in FILLED:
+        values[_AT[key]] = _GAP
     parts = _PARTS.copy()
     parts[1::2] = values
     return "".join(parts) + "}\n"
+
+
+def _fill(fragment: str, item_id: int, joined: dict[str, dict]) -> str:
+    head, attribute_to_ground, ground_to_paths, paths_to_successor, tail = fragment.split(_GAP)
+    final_attribute, final_ground = joined["finals"][item_id]
+    paths = "[" + ", ".join(map(encode_basestring, joined["paths"][item_id])) + "]"
+    return "".join((head, final_attribute, attribute_to_ground, final_ground, ground_to_paths, paths,
+                    paths_to_successor, _scalar(joined["newer"].get(item_id)), tail))
 
 
 def _scalar(value) -> str:

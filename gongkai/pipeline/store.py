@@ -19,7 +19,7 @@ from gongkai.pipeline import audit
 from gongkai.pipeline.ingest.files import display_path, raw_path
 from gongkai.records import HeaderFields
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 
 class SchemaError(RuntimeError):
@@ -137,7 +137,21 @@ CREATE INDEX audit_action ON audit(action);
 CREATE INDEX leases_expiry ON leases(expires_at);
 """
 
-MIGRATIONS: list = [_V1, _V2, _V3_PATHS, _v4, _V5_OCR, _V6_INDEXES]  # MIGRATIONS[i] upgrades version i to i+1 (SQL text or a function)
+
+
+def _v7(conn) -> None:
+    """v7: each item's export line as classify fixed it, with gaps for what changes after
+    (export_json.store_fragments); export fills the gaps instead of rendering every item (20,000
+    documents: benchmarks/cli_reads.py). Existing items get theirs now."""
+    from gongkai.pipeline import export_json
+
+    conn.execute("CREATE TABLE item_json (item_id INTEGER PRIMARY KEY REFERENCES items(id), fragment TEXT NOT NULL)")
+    ids = [r[0] for r in conn.execute("SELECT id FROM items ORDER BY id")]
+    for start in range(0, len(ids), 1000):
+        export_json.store_fragments(Database(conn), ids[start:start + 1000])
+
+
+MIGRATIONS: list = [_V1, _V2, _V3_PATHS, _v4, _V5_OCR, _V6_INDEXES, _v7]  # MIGRATIONS[i] upgrades version i to i+1 (SQL text or a function)
 
 LIST_COLUMNS = ("flags", "addressees", "cc", "attachments", "review_reasons", "ocr_pages")
 OCR_COLUMNS = ("ocr", "ocr_pages", "ocr_confidence", "ocr_min_confidence")
@@ -352,6 +366,8 @@ def write_results(db: Database, batch: str, records: Sequence[Record]) -> Writte
     that publish froze meanwhile takes nothing more (BatchClosed): its check and this chunk are
     one transaction, so no document lands in a published batch.
     """
+    from gongkai.pipeline import export_json
+
     written = Written()
     conn = db.conn
     account = audit.os_account()
@@ -363,12 +379,14 @@ def write_results(db: Database, batch: str, records: Sequence[Record]) -> Writte
                               f"files were not added; reopen it (`gongkai batch reopen {batch} --reason ...`) "
                               f"and run classify again, or classify them into a new batch")
         last = audit.last_row(conn)
+        added = []
         for record in records:
             item_id = None
             if not record.path_only:
                 cur = conn.execute(_INSERT_ITEM, (batch, *record.item))
                 if cur.rowcount:
                     item_id = cur.lastrowid
+                    added.append(item_id)
                     if record.hits:
                         conn.executemany(_INSERT_HIT, [(item_id, *hit) for hit in record.hits])
                     last = _seal(conn, item_id, batch, account, record, last)
@@ -380,6 +398,7 @@ def write_results(db: Database, batch: str, records: Sequence[Record]) -> Writte
                     continue
                 item_id = row[0]
             written.superseded += _add_path(conn, batch, item_id, record.raw_path)
+        export_json.store_fragments(db, added)
         conn.execute("COMMIT")
     except BaseException:
         rollback(conn)
