@@ -3,6 +3,7 @@ what json.dumps writes for the export record, whatever the documents hold."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from itertools import chain
 
@@ -139,6 +140,18 @@ def test_write_jsonl_writes_the_lines_and_counts_them(db, tmp_path):
     with out.open("w", encoding="utf-8") as fh:
         assert export.write_jsonl(db, "b", fh) == 3
     assert out.read_text(encoding="utf-8") == "".join(expected(db, "b"))
+
+
+def test_write_jsonl_writes_the_same_text_to_any_stream(db):
+    """UTF-8 lines go to the stream's bytes as stored; another encoding or a text-only stream gets text."""
+    text = "".join(expected(db, "b"))
+    for stream in (io.StringIO(), io.TextIOWrapper(io.BytesIO(), encoding="gb18030", errors="replace", newline="")):
+        stream.write("前言\n")
+        export.write_jsonl(db, "b", stream)
+        stream.flush()
+        written = stream.getvalue() if isinstance(stream, io.StringIO) else stream.buffer.getvalue()
+        assert written == ("前言\n" + text if isinstance(stream, io.StringIO)
+                           else ("前言\n" + text).encode("gb18030", errors="replace"))
 
 
 def test_an_sqlite_quoting_otherwise_leaves_the_lines_to_json(db):

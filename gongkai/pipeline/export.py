@@ -1,6 +1,7 @@
 """The export contract: one record per item, as JSON lines or CSV (docs/schema.md)."""
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 from collections.abc import Iterator
@@ -62,16 +63,29 @@ def complete(db, rows: list[dict]) -> Iterator[dict]:
 
 
 def write_jsonl(db, batch: str | None, out: TextIO) -> int:
-    from gongkai.pipeline.export_json import lines
+    from gongkai.pipeline.export_json import encoded_lines
 
+    binary = _utf8_bytes(out)
+    write = binary.write if binary else lambda data: out.write(data.decode())
     n, pending = 0, []
-    for line in lines(db, batch):
+    for line in encoded_lines(db, batch):
         pending.append(line)
         if len(pending) == CHUNK:       # one write per chunk of lines
-            out.write("".join(pending))
+            write(b"".join(pending))
             n, pending = n + len(pending), []
-    out.write("".join(pending))
+    write(b"".join(pending))
+    if binary:
+        binary.flush()
     return n + len(pending)
+
+
+def _utf8_bytes(out: TextIO):
+    """The byte stream under `out` if `out` writes UTF-8 (the lines are UTF-8 already), else None."""
+    binary = getattr(out, "buffer", None)
+    if binary is None or codecs.lookup(getattr(out, "encoding", None) or "ascii").name != "utf-8":
+        return None
+    out.flush()                         # what was written as text comes first
+    return binary
 
 
 def write_csv(db, batch: str | None, out: TextIO) -> int:
