@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from gongkai.pipeline import review
-from gongkai.pipeline.grounds import REASONS, GroundError, code_for, resolve
+from gongkai.pipeline.grounds import REASONS, GroundError, code_for, ground_of_hits, resolve
 from gongkai.records import ATTRIBUTES
 from gongkai.review_view import (attribute_label, decision_lines, document_view, highlighted_text,
                                  render_document, rows)
@@ -160,7 +160,8 @@ def _decide(console, session: Session, view: dict, action: str) -> bool:
         return False
     ground = reason = None
     if attribute == "non_disclosure":
-        default = first.ground if first and first.attribute == attribute else item.get("proposed_ground")
+        default = first.ground if first and first.attribute == attribute else \
+            item.get("proposed_ground") or ground_of_hits(view["hits"])
         ground = _pick_ground(console, view, default)
         if ground is None:
             session.message = "已取消（cancelled）"

@@ -177,3 +177,14 @@ def test_upward_documents_proposed_public_are_reviewed(fields):
     p = run(fields=fields)
     assert p.proposed_attribute == "proactive" and p.needs_review
     assert any("过程性信息" in r for r in p.review_reasons)
+
+
+def test_a_reviewer_choosing_non_disclosure_starts_from_the_evidences_ground():
+    """The review screen's default ground when the proposal was not 不予公开 (grounds.ground_of_hits)."""
+    from gongkai.pipeline.grounds import ground_of_hits
+
+    negative = {"kind": "negative_list", "explanation": "负面清单 NL-16-2-03「请示」: 请示件（属于四类过程性信息）"}
+    assert ground_of_hits([{"kind": "narrow_scope"}, {"kind": "internal_affairs"}]) == "internal_affairs"
+    assert ground_of_hits([{"kind": "mobile"}, negative]) == "process_info"
+    assert ground_of_hits([{"kind": "commercial_secret"}]) == "third_party"
+    assert ground_of_hits([{"kind": "narrow_scope"}, {"kind": "proactive_category"}]) is None

@@ -19,6 +19,25 @@ REASONS: dict[str, tuple[str, str]] = {
 }
 
 
+# The reason code a withholding hit of each kind argues for (a negative-list hit names its own).
+KIND_GROUNDS = {"secrecy_mark": "state_secret", "internal_mark": "internal_affairs", "commercial_secret": "third_party",
+                "internal_affairs": "internal_affairs", "process_info": "process_info"}
+
+
+def ground_of_hits(hits: list[dict]) -> str | None:
+    """The reason code the first withholding hit argues for: the ground a reviewer choosing 不予公开 starts from
+    when the proposal itself was not 不予公开 (第十六条: the evidence is reviewed, it does not decide)."""
+    from gongkai.pipeline.detect.negative_list_model import reason_code_in
+
+    for hit in hits:
+        kind = hit["kind"]
+        code = reason_code_in(hit.get("explanation") or "") if kind == "negative_list" else \
+            (kind if kind in REASONS else KIND_GROUNDS.get(kind))
+        if code in REASONS:
+            return code
+    return None
+
+
 def describe(code: str | None) -> str:
     """`process_info` → `属于四类过程性信息（条例第十六条第二款）`; unknown codes pass through."""
     if code in REASONS:

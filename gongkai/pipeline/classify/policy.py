@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from gongkai.pipeline.grounds import REASONS, describe
+from gongkai.pipeline.grounds import KIND_GROUNDS, REASONS, describe
 from gongkai.records import (ATTRIBUTES, EVIDENCE_KINDS, OK, PERSONAL_KINDS, HeaderFields, Hit, Proposal,
                              evidence_kind, kind_name)
 
@@ -23,7 +23,6 @@ from gongkai.records import (ATTRIBUTES, EVIDENCE_KINDS, OK, PERSONAL_KINDS, Hea
 DEFAULT_THRESHOLDS = {"non_disclosure": 0.2, "on_request": 0.5}
 # 文种 that local rules treat as process information when sent upward (请示报告).
 PROCESS_TYPES = {"请示": "process_info", "报告": "process_info"}
-_KIND_GROUNDS = {"secrecy_mark": "state_secret", "internal_mark": "internal_affairs", "commercial_secret": "third_party"}
 FIFTH = "未发现不予公开或依申请公开的依据（条例第五条：以公开为常态、不公开为例外）"
 
 
@@ -102,7 +101,7 @@ def _choose(inp: PolicyInput, ev: EvidenceGroups) -> tuple[str, str | None, list
 def _ground_from(ev: EvidenceGroups, inp: PolicyInput) -> str | None:
     for hit in ev.withhold:
         code = _reason_code(hit, inp.negative_list) if hit.kind == "negative_list" else \
-            (hit.kind if hit.kind in REASONS else _KIND_GROUNDS.get(hit.kind))
+            (hit.kind if hit.kind in REASONS else KIND_GROUNDS.get(hit.kind))
         if code:
             return code
     return PROCESS_TYPES.get(inp.fields.doc_type or "")
