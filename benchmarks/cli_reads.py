@@ -7,12 +7,14 @@ as a user runs it (a subprocess, start-up included; the median of 3).
 the benchmark's documents (derived from corpus/docs, processed by the real pipeline) repeated
 under new hashes up to the count, with a reviewer's decision on a tenth of those in review.
 
-Measured 2026-12-06 on the 2-core shared machine, loaded (load average 1.6-1.8 from other work):
-review list 0.41 s, review show 0.32 s, review history 0.31 s, report 0.72 s (0.54-0.85 s over five
-runs), export 1.64 s (1.74-2.22 s over five runs, against 4.11-4.98 s for b11186f run alternately on
-the same database). Export writes 54 MB of JSON (20,000 records, 100,862 hits); in process it spends
-0.40 s reading and quoting the items, 0.37 s rendering the hits (both in SQLite), 0.13 s folding
-the review states, 0.24 s filling in the lines; start-up is 0.3 s, half of it typer's pydantic.
+Measured 2026-12-06 on the 2-core shared machine, loaded (load average 0.6-1.2 from other work):
+review list 0.32 s, review show 0.29 s, review history 0.30 s, report 0.60 s, export 0.77 s (five more
+runs on the same database at load 1.2: 0.77-1.07 s, median 0.95 s; it was 1.64 s, 1.74-2.22 s, before
+schema 7). Export writes 54 MB of JSON (20,000 records, 100,862 hits). Since schema 7 classify keeps
+each item's line with gaps for what changes later (item_json, 2.7 KB per document here, 3.7 KB of
+file; docs/schema.md), so export reads those as bytes and fills in the review state (about 0.15 s),
+paths and successor, and writes them to stdout without decoding them; start-up is 0.3 s, half of it
+typer's pydantic. Upgrading this database to schema 7 (rendering the 20,000 lines once) took 2.8 s.
 """
 from __future__ import annotations
 
