@@ -81,3 +81,16 @@ def other_account_argv(*args: str) -> list[str]:
     caps = "+dac_override,+dac_read_search"
     return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", f"--inh-caps={caps}",
             f"--ambient-caps={caps}", GONGKAI, *args]
+
+
+def old_schema_database(path: Path, steps: int):
+    """A working database as an older gongkai left it: the first `steps` migrations and batch `b`.
+
+    Returns the open sqlite3 connection; the test adds its rows, the version row, and commits."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    for step in store.MIGRATIONS[:steps]:
+        conn.executescript(step)
+    conn.execute("INSERT INTO batches (name, created_at) VALUES ('b', '2026-11-01T00:00:00+00:00')")
+    return conn

@@ -19,7 +19,7 @@ import pytest
 from gongkai.pipeline import publish as publishing
 from gongkai.pipeline import review, store
 from tests.builders import make_docx, make_txt
-from tests.helpers import add_item, run_as_other_account
+from tests.helpers import add_item, old_schema_database, run_as_other_account
 from tests.test_cli_batch import GONGKAI, run
 
 PENALTY = ("临江市城市管理局\n关于吴德厚违法建设的行政处罚决定\n"
@@ -274,11 +274,8 @@ def test_rows_cut_from_the_end_of_the_audit_are_noticed_by_the_next_publish(secr
 
 def test_a_schema_2_database_is_upgraded_with_its_audit_chained_and_documents_sealed(tmp_path):
     path = tmp_path / "old.sqlite"
-    conn = sqlite3.connect(path)
-    for step in store.MIGRATIONS[:2]:
-        conn.executescript(step)
+    conn = old_schema_database(path, 2)
     conn.execute("INSERT INTO meta VALUES ('schema_version', '2')")
-    conn.execute("INSERT INTO batches (name, created_at) VALUES ('b', '2026-11-01T00:00:00+00:00')")
     conn.execute("INSERT INTO items (batch, sha256, path, status, processed_at, text, needs_review, "
                  "proposed_attribute) VALUES ('b', 'aa', '/x.txt', 'ok', '2026-11-01', '通知', 1, 'proactive')")
     for n in range(3):
@@ -296,11 +293,8 @@ def test_a_schema_2_database_is_upgraded_with_its_audit_chained_and_documents_se
 def test_a_schema_3_database_keeps_its_paths_and_superseded_items_through_the_upgrade(tmp_path):
     # schema 3 as the ingest work left it: item_paths and superseded, an audit without the chain
     path, pub = tmp_path / "v3.sqlite", tmp_path / "pub.sqlite"
-    conn = sqlite3.connect(path)
-    for step in store.MIGRATIONS[:3]:
-        conn.executescript(step)
+    conn = old_schema_database(path, 3)
     conn.execute("INSERT INTO meta VALUES ('schema_version', '3')")
-    conn.execute("INSERT INTO batches (name, created_at) VALUES ('b', '2026-11-01T00:00:00+00:00')")
     for sha, text in (("aa", "关于道路养护的通知（初稿）"), ("bb", "关于道路养护的通知")):
         conn.execute("INSERT INTO items (batch, sha256, path, status, processed_at, text, title, needs_review, "
                      "proposed_attribute) VALUES ('b', ?, '/in/notice.txt', 'ok', '2026-11-01', ?, ?, 0, "

@@ -6,6 +6,7 @@ import sqlite3
 import pytest
 
 from gongkai.pipeline import store
+from tests.helpers import old_schema_database
 
 
 def test_new_database_has_current_schema_and_wal(tmp_path):
@@ -56,10 +57,7 @@ def test_version_4_database_gets_the_indexes_and_keeps_its_audit_chain(tmp_path)
     from gongkai import api
 
     path = tmp_path / "v4.sqlite"
-    conn = sqlite3.connect(path)
-    for step in store.MIGRATIONS[:3]:
-        conn.executescript(step)
-    conn.execute("INSERT INTO batches (name, created_at) VALUES ('b', '2026-11-01T00:00:00+00:00')")
+    conn = old_schema_database(path, 3)
     conn.execute("INSERT INTO items (batch, sha256, path, status, processed_at, text, needs_review, "
                  "proposed_attribute) VALUES ('b', 'aa', '/x.txt', 'ok', '2026-11-01T00:00:00+00:00', '通知', 1, "
                  "'proactive')")

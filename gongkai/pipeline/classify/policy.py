@@ -56,7 +56,7 @@ def decide(inp: PolicyInput) -> Proposal:
         reasons.append("拟不予公开：须经保密审查确认理由")
     return Proposal(proposed_attribute=attribute, confidence=round(float(confidence), 4),
                     needs_review=bool(reasons), review_reasons=_unique(reasons),
-                    explanation=_explain(attribute, ground, notes, inp),
+                    explanation=_explain(attribute, ground, notes, inp, evidence),
                     ground=ground if attribute == "non_disclosure" else None,
                     probabilities={k: round(v, 4) for k, v in inp.probabilities.items()})
 
@@ -211,26 +211,24 @@ def _upward_reasons(fields: HeaderFields, attribute: str | None) -> list[str]:
     return []
 
 
-def _explain(attribute: str, ground: str | None, notes: list[str], inp: PolicyInput) -> str:
+def _explain(attribute: str, ground: str | None, notes: list[str], inp: PolicyInput, ev: EvidenceGroups) -> str:
     """The proposal and its ground, then the evidence: every proposal names its ground."""
     p = inp.probabilities.get(attribute, 0.0)
     head = f"拟{ATTRIBUTES[attribute]}（{attribute}），模型概率 {p:.2f}"
-    return "；".join([head, _ground_text(attribute, ground, inp), *notes])
+    return "；".join([head, _ground_text(attribute, ground, ev), *notes])
 
 
-def _ground_text(attribute: str, ground: str | None, inp: PolicyInput) -> str:
-    categories = [h for h in inp.hits if h.kind == "proactive_category"]
-    withhold = EvidenceGroups.of(inp.hits).withhold
-    if withhold and attribute != "non_disclosure":
+def _ground_text(attribute: str, ground: str | None, ev: EvidenceGroups) -> str:
+    if ev.withhold and attribute != "non_disclosure":
         # 第十六条 says "may withhold": the evidence goes to a reviewer with its ground, it does not decide.
-        grounds = "、".join(dict.fromkeys(h.ground for h in withhold))
+        grounds = "、".join(dict.fromkeys(h.ground for h in ev.withhold))
         return f"依据待审：另有可不予公开的证据（{grounds}），由审查人认定"
     if attribute == "proactive":
-        if categories:
-            return "依据：属主动公开目录（" + "、".join(dict.fromkeys(h.ground for h in categories)) + "）"
+        if ev.category:
+            return "依据：属主动公开目录（" + "、".join(dict.fromkeys(h.ground for h in ev.category)) + "）"
         return "依据：" + FIFTH
     if attribute == "on_request":
-        if any(h.kind == "narrow_scope" for h in inp.hits):
+        if ev.narrow:
             return "依据：针对特定对象或机关间日常工作（条例第二十七条）"
         return "依据未定：未发现特定对象的证据"
     if ground:

@@ -142,12 +142,13 @@ def detect_commercial(doc: DetectInput) -> list[Hit]:
     if not doc.text:
         return []
     doc_firm = _named_firm(doc.text)
-    assertions = _assertion_hits(doc.text)
-    assertions += [h for h in _confidential_hits(doc.text, doc_firm) if (h.start, h.end) not in
-                   {(a.start, a.end) for a in assertions}]
-    claimed = {(h.start, h.end) for h in assertions}
-    cues = [h for h in _cue_hits(doc.text, doc_firm) if (h.start, h.end) not in claimed]
-    return sorted(assertions + cues, key=lambda h: (h.start, h.end))
+    found, claimed = [], set()
+    # One hit per sentence: an assertion first, then a request for confidence, then a cue.
+    for hit in (*_assertion_hits(doc.text), *_confidential_hits(doc.text, doc_firm), *_cue_hits(doc.text, doc_firm)):
+        if (hit.start, hit.end) not in claimed:
+            claimed.add((hit.start, hit.end))
+            found.append(hit)
+    return sorted(found, key=lambda h: (h.start, h.end))
 
 
 @registry.register("commercial")
